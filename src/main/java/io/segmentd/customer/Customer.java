@@ -1,0 +1,261 @@
+package io.segmentd.customer;
+
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonIgnore;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import io.segmentd.common.CborSerializable;
+import io.segmentd.segmentation.BehaviorEvent;
+import io.segmentd.segmentation.Membership;
+import io.segmentd.segmentation.Profile;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.SupervisorStrategy;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
+import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
+import org.apache.pekko.pattern.StatusReply;
+import org.apache.pekko.persistence.typed.PersistenceId;
+import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
+import org.apache.pekko.persistence.typed.javadsl.EventHandler;
+import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
+import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
+import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
+import java.time.Duration;
+
+/**
+ * One customer: its behavioral facts in its own journal, its profile and its current segments.
+ *
+ * <p>A batch of events and the segment transitions it causes are persisted atomically, and the
+ * sender hears back only after the journal has confirmed the write. Message ids already seen are
+ * acknowledged without being persisted again. Only transitions are tagged: they are all the read
+ * side needs.
+ */
+public final class Customer
+    extends EventSourcedBehaviorWithEnforcedReplies<Customer.Command, Customer.Event, Customer.State> {
+
+  public static final EntityTypeKey<Command> ENTITY_KEY = EntityTypeKey.create(Command.class, "Customer");
+  public static final String TAG_PREFIX = "segments-";
+
+  // ---- commands ------------------------------------------------------------------------------
+
+  public sealed interface Command extends CborSerializable {}
+
+  /** Records a batch of events; all of them are persisted, or none. */
+  public record RecordEvents(List<BehaviorEvent> events, ActorRef<StatusReply<Recorded>> replyTo)
+      implements Command {}
+
+  /** Reads the profile with segments evaluated as of {@code asOf} (now when null). */
+  public record GetProfile(Instant asOf, ActorRef<StatusReply<CustomerView>> replyTo) implements Command {}
+
+  public record Recorded(int accepted, int duplicates) implements CborSerializable {}
+
+  public record CustomerView(String customerId, Profile profile, Instant asOf, Map<String, Membership> segments)
+      implements CborSerializable {
+    public boolean exists() {
+      return !profile.isEmpty();
+    }
+  }
+
+  // ---- events --------------------------------------------------------------------------------
+
+  public sealed interface Event extends CborSerializable {}
+
+  /** The facts of one accepted batch (duplicates already removed). */
+  public record EventsRecorded(List<BehaviorEvent> events) implements Event {}
+
+  public record SegmentEntered(String segment, Instant at, Cause cause) implements Event {}
+
+  public record SegmentExited(String segment, Instant at, Cause cause) implements Event {}
+
+  /**
+   * Why a transition happened: the message id of the event that caused it (or {@code time}),
+   * the rule version, and the values evaluated.
+   */
+  public record Cause(String trigger, int ruleVersion, Map<String, String> values) {}
+
+  // ---- state ---------------------------------------------------------------------------------
+
+  /** Profile, current memberships and the recent message ids (oldest first). */
+  public static final class State implements CborSerializable {
+    public static final State EMPTY = new State(Profile.EMPTY, Map.of(), List.of());
+
+    private final Profile profile;
+    private final Map<String, Membership> segments;
+    private final List<String> recentMessageIds;
+    @JsonIgnore private final Set<String> recentIndex;
+
+    @JsonCreator
+    public State(
+        @JsonProperty("profile") Profile profile,
+        @JsonProperty("segments") Map<String, Membership> segments,
+        @JsonProperty("recentMessageIds") List<String> recentMessageIds) {
+      this.profile = profile;
+      this.segments = Map.copyOf(segments);
+      this.recentMessageIds = List.copyOf(recentMessageIds);
+      this.recentIndex = new HashSet<>(recentMessageIds);
+    }
+
+    public Profile getProfile() {
+      return profile;
+    }
+
+    public Map<String, Membership> getSegments() {
+      return segments;
+    }
+
+    public List<String> getRecentMessageIds() {
+      return recentMessageIds;
+    }
+
+    boolean seen(String messageId) {
+      return recentIndex.contains(messageId);
+    }
+
+    State withEvents(List<BehaviorEvent> events, CustomerSettings settings) {
+      List<String> ids = new ArrayList<>(recentMessageIds);
+      for (BehaviorEvent e : events) ids.add(e.messageId());
+      int overflow = ids.size() - settings.rememberedMessageIds();
+      List<String> kept = overflow > 0 ? ids.subList(overflow, ids.size()) : ids;
+      return new State(profile.plus(events, settings.profile()), segments, kept);
+    }
+
+    State withSegment(Membership membership) {
+      Map<String, Membership> next = new TreeMap<>(segments);
+      next.put(membership.segment(), membership);
+      return new State(profile, next, recentMessageIds);
+    }
+
+    State withoutSegment(String segment) {
+      Map<String, Membership> next = new TreeMap<>(segments);
+      next.remove(segment);
+      return new State(profile, next, recentMessageIds);
+    }
+  }
+
+  // ---- behavior ------------------------------------------------------------------------------
+
+  public static void init(ActorSystem<?> system, CustomerSettings settings, Clock clock) {
+    ClusterSharding.get(system)
+        .init(Entity.of(ENTITY_KEY, ctx -> create(ctx.getEntityId(), settings, clock)));
+  }
+
+  public static Behavior<Command> create(String customerId, CustomerSettings settings, Clock clock) {
+    return new Customer(customerId, settings, clock);
+  }
+
+  public static PersistenceId persistenceId(String customerId) {
+    return PersistenceId.of(ENTITY_KEY.name(), customerId);
+  }
+
+  public static String tagFor(String customerId, int slices) {
+    return TAG_PREFIX + Math.floorMod(customerId.hashCode(), slices);
+  }
+
+  private final String customerId;
+  private final CustomerSettings settings;
+  private final Clock clock;
+  private final Set<String> tags;
+
+  private Customer(String customerId, CustomerSettings settings, Clock clock) {
+    super(
+        persistenceId(customerId),
+        SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(5), 0.1));
+    this.customerId = customerId;
+    this.settings = settings;
+    this.clock = clock;
+    this.tags = Set.of(tagFor(customerId, settings.tagSlices()));
+  }
+
+  @Override
+  public State emptyState() {
+    return State.EMPTY;
+  }
+
+  @Override
+  public CommandHandlerWithReply<Command, Event, State> commandHandler() {
+    return newCommandHandlerWithReplyBuilder()
+        .forAnyState()
+        .onCommand(RecordEvents.class, this::onRecordEvents)
+        .onCommand(GetProfile.class, this::onGetProfile)
+        .build();
+  }
+
+  private ReplyEffect<Event, State> onRecordEvents(State state, RecordEvents command) {
+    Set<String> inBatch = new LinkedHashSet<>();
+    List<BehaviorEvent> fresh = new ArrayList<>();
+    for (BehaviorEvent event : command.events()) {
+      if (!state.seen(event.messageId()) && inBatch.add(event.messageId())) fresh.add(event);
+    }
+    int duplicates = command.events().size() - fresh.size();
+    Recorded recorded = new Recorded(fresh.size(), duplicates);
+    if (fresh.isEmpty()) {
+      return Effect().reply(command.replyTo(), StatusReply.success(recorded));
+    }
+    List<Event> events = new ArrayList<>();
+    events.add(new EventsRecorded(List.copyOf(fresh)));
+    Profile next = state.getProfile().plus(fresh, settings.profile());
+    String trigger = fresh.stream().max(Comparator.comparing(BehaviorEvent::timestamp)).orElseThrow().messageId();
+    events.addAll(transitions(state.getSegments(), next, trigger));
+    return Effect().persist(events).thenReply(command.replyTo(), s -> StatusReply.success(recorded));
+  }
+
+  private List<Event> transitions(Map<String, Membership> current, Profile next, String trigger) {
+    Instant now = clock.instant();
+    Map<String, Membership> evaluated = settings.engine().evaluate(next, now);
+    int version = settings.engine().ruleVersion();
+    List<Event> transitions = new ArrayList<>();
+    for (Membership was : current.values()) {
+      if (!evaluated.containsKey(was.segment())) {
+        Map<String, String> values = evaluated.values().stream()
+            .filter(m -> m.family().equals(was.family()))
+            .map(Membership::values).findFirst().orElse(Map.of());
+        transitions.add(new SegmentExited(was.segment(), now, new Cause(trigger, version, values)));
+      }
+    }
+    for (Membership is : evaluated.values()) {
+      if (!current.containsKey(is.segment())) {
+        transitions.add(new SegmentEntered(is.segment(), now, new Cause(trigger, version, is.values())));
+      }
+    }
+    return transitions;
+  }
+
+  private ReplyEffect<Event, State> onGetProfile(State state, GetProfile command) {
+    Instant asOf = command.asOf() != null ? command.asOf() : clock.instant();
+    Map<String, Membership> segments = settings.engine().evaluate(state.getProfile(), asOf);
+    return Effect().reply(command.replyTo(),
+        StatusReply.success(new CustomerView(customerId, state.getProfile(), asOf, segments)));
+  }
+
+  @Override
+  public EventHandler<State, Event> eventHandler() {
+    return newEventHandlerBuilder()
+        .forAnyState()
+        .onEvent(EventsRecorded.class, (state, e) -> state.withEvents(e.events(), settings))
+        .onEvent(SegmentEntered.class, (state, e) ->
+            state.withSegment(new Membership(e.segment(), e.cause().values())))
+        .onEvent(SegmentExited.class, (state, e) -> state.withoutSegment(e.segment()))
+        .build();
+  }
+
+  @Override
+  public Set<String> tagsFor(Event event) {
+    return event instanceof EventsRecorded ? Set.of() : tags;
+  }
+
+  @Override
+  public RetentionCriteria retentionCriteria() {
+    return RetentionCriteria.snapshotEvery(settings.snapshotEvery(), settings.keepSnapshots());
+  }
+}

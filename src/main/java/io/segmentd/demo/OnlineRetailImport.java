@@ -1,0 +1,249 @@
+package io.segmentd.demo;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.segmentd.server.JsonSupport;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Imports the UCI Online Retail data set through segmentd's public HTTP API (exactly as a platform
+ * would send it), then prints a summary and how many customers sit in each segment as of the data
+ * set's last event.
+ *
+ * <p>Each invoice becomes one {@code Order Completed} at its own time (a {@code C} invoice one
+ * {@code Order Refunded}), with the invoice number as order id and message id, so a re-run is
+ * acknowledged without counting anything twice.
+ */
+public final class OnlineRetailImport {
+  private static final ObjectMapper MAPPER = JsonSupport.MAPPER;
+
+  private final Options options;
+  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+
+  record Options(Path file, URI url, String writeKey, String readToken, ZoneId zone, int concurrency,
+                 int batchEvents, long batchBytes, long maxEventBytes, boolean summary) {
+    static Options parse(String[] args) {
+      Map<String, String> given = new HashMap<>();
+      for (int i = 0; i + 1 < args.length; i += 2) {
+        if (!args[i].startsWith("--")) throw new IllegalArgumentException("unexpected argument " + args[i]);
+        given.put(args[i].substring(2), args[i + 1]);
+      }
+      return new Options(
+          Path.of(given.getOrDefault("file", "data/online-retail/online_retail.csv.gz")),
+          URI.create(given.getOrDefault("url", "http://localhost:8080")),
+          given.getOrDefault("write-key", env("SEGMENTD_WRITE_KEY", "dev-write-key")),
+          given.getOrDefault("read-token", env("SEGMENTD_READ_TOKEN", "dev-read-token")),
+          ZoneId.of(given.getOrDefault("zone", "Europe/London")),
+          Integer.parseInt(given.getOrDefault("concurrency", "4")),
+          Integer.parseInt(given.getOrDefault("batch-events", "500")),
+          Long.parseLong(given.getOrDefault("batch-bytes", "450000")),
+          Long.parseLong(given.getOrDefault("max-event-bytes", "32000")),
+          !"false".equals(given.getOrDefault("summary", "true")));
+    }
+
+    private static String env(String name, String fallback) {
+      String value = System.getenv(name);
+      return value == null || value.isEmpty() ? fallback : value;
+    }
+  }
+
+  public record Result(int customers, int events, long linesRead, long linesWithoutCustomer, Duration elapsed, Instant lastEventAt) {}
+
+  private OnlineRetailImport(Options options) {
+    this.options = options;
+  }
+
+  public static int run(String[] args) throws Exception {
+    Options options = Options.parse(args);
+    OnlineRetailImport importer = new OnlineRetailImport(options);
+    Result result = importer.importAll();
+    double seconds = result.elapsed().toMillis() / 1000.0;
+    System.out.printf("%nImported the UCI Online Retail data set through %s%n", options.url());
+    System.out.printf("  invoice lines read        %,d%n", result.linesRead());
+    System.out.printf("  lines without CustomerID  %,d (skipped)%n", result.linesWithoutCustomer());
+    System.out.printf("  customers                 %,d%n", result.customers());
+    System.out.printf("  events (invoices)         %,d%n", result.events());
+    System.out.printf("  elapsed                   %.1f s%n", seconds);
+    System.out.printf("  rate                      %,.0f events/s%n", result.events() / Math.max(seconds, 0.001));
+    if (options.summary()) importer.printSegments(result);
+    return 0;
+  }
+
+  public static Result importFile(String... args) throws Exception {
+    return new OnlineRetailImport(Options.parse(args)).importAll();
+  }
+
+  Result importAll() throws IOException, InterruptedException {
+    OnlineRetailCsv.DataSet data = OnlineRetailCsv.read(options.file(), options.zone());
+    List<byte[]> batches = batches(data.invoices());
+    Instant started = Instant.now();
+    Semaphore inFlight = new Semaphore(options.concurrency());
+    AtomicLong sent = new AtomicLong();
+    List<CompletableFuture<Void>> requests = new ArrayList<>();
+    long lastProgress = 0;
+    int total = data.invoices().size();
+    for (byte[] batch : batches) {
+      inFlight.acquire();
+      CompletableFuture<Void> request = postWithRetry(batch, 0).thenRun(() -> {
+        sent.addAndGet(countEvents(batch));
+        inFlight.release();
+      });
+      request.exceptionally(e -> { inFlight.release(); return null; });
+      requests.add(request);
+      long now = System.nanoTime();
+      if (now - lastProgress > 1_000_000_000L) {
+        lastProgress = now;
+        progress(sent.get(), total, started);
+      }
+    }
+    CompletableFuture.allOf(requests.toArray(CompletableFuture[]::new)).join();
+    progress(sent.get(), total, started);
+    Duration elapsed = Duration.between(started, Instant.now());
+    int customers = (int) data.invoices().stream().map(OnlineRetailCsv.Invoice::customerId).distinct().count();
+    Instant last = data.invoices().stream().map(OnlineRetailCsv.Invoice::at).max(Instant::compareTo).orElseThrow();
+    return new Result(customers, total, data.lines(), data.linesWithoutCustomer(), elapsed, last);
+  }
+
+  private static void progress(long sent, int total, Instant started) {
+    double seconds = Math.max(Duration.between(started, Instant.now()).toMillis() / 1000.0, 0.001);
+    System.err.printf("\r  imported %,d / %,d events (%.0f%%), %,.0f events/s", sent, total,
+        100.0 * sent / Math.max(total, 1), sent / seconds);
+  }
+
+  private List<byte[]> batches(List<OnlineRetailCsv.Invoice> invoices) throws IOException {
+    List<byte[]> batches = new ArrayList<>();
+    ArrayNode current = MAPPER.createArrayNode();
+    long bytes = 0;
+    for (OnlineRetailCsv.Invoice invoice : invoices) {
+      ObjectNode event = event(invoice);
+      int size = MAPPER.writeValueAsBytes(event).length;
+      if (!current.isEmpty() && (current.size() >= options.batchEvents() || bytes + size > options.batchBytes())) {
+        batches.add(MAPPER.writeValueAsBytes(MAPPER.createObjectNode().set("batch", current)));
+        current = MAPPER.createArrayNode();
+        bytes = 0;
+      }
+      current.add(event);
+      bytes += size;
+    }
+    if (!current.isEmpty()) batches.add(MAPPER.writeValueAsBytes(MAPPER.createObjectNode().set("batch", current)));
+    return batches;
+  }
+
+  /** The Segment track call for one invoice; products beyond the per-event size limit are counted, not sent. */
+  ObjectNode event(OnlineRetailCsv.Invoice invoice) throws IOException {
+    ObjectNode event = MAPPER.createObjectNode();
+    event.put("type", "track");
+    event.put("userId", invoice.customerId());
+    event.put("event", invoice.isCancellation() ? "Order Refunded" : "Order Completed");
+    event.put("messageId", "online-retail:" + invoice.invoiceNo());
+    event.put("timestamp", invoice.at().toString());
+    ObjectNode properties = event.putObject("properties");
+    properties.put("order_id", invoice.invoiceNo());
+    properties.put("revenue", invoice.amount().abs());
+    properties.put("currency", "GBP");
+    properties.put("country", invoice.country());
+    ArrayNode products = properties.putArray("products");
+    int omitted = 0;
+    for (OnlineRetailCsv.Line line : invoice.lines()) {
+      if (omitted > 0 || MAPPER.writeValueAsBytes(event).length > options.maxEventBytes() - 400) {
+        omitted++;
+        continue;
+      }
+      ObjectNode product = products.addObject();
+      product.put("product_id", line.stockCode());
+      product.put("name", line.description());
+      product.put("quantity", Math.abs(line.quantity()));
+      product.put("price", line.unitPrice());
+    }
+    if (omitted > 0) properties.put("products_omitted", omitted);
+    return event;
+  }
+
+  private static int countEvents(byte[] batch) {
+    try {
+      return MAPPER.readTree(batch).get("batch").size();
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private CompletableFuture<Void> postWithRetry(byte[] body, int attempt) {
+    String basic = Base64.getEncoder().encodeToString((options.writeKey() + ":").getBytes(StandardCharsets.UTF_8));
+    HttpRequest request = HttpRequest.newBuilder(options.url().resolve("/v1/batch"))
+        .timeout(Duration.ofSeconds(60))
+        .header("Content-Type", "application/json")
+        .header("Authorization", "Basic " + basic)
+        .POST(HttpRequest.BodyPublishers.ofByteArray(body))
+        .build();
+    return http.sendAsync(request, HttpResponse.BodyHandlers.ofString()).thenCompose(response -> {
+      if (response.statusCode() == 200) return CompletableFuture.completedFuture(null);
+      // Retrying is safe: message ids make the journal write idempotent.
+      if ((response.statusCode() == 503 || response.statusCode() == 429) && attempt < 5) {
+        return CompletableFuture.runAsync(() -> {}, CompletableFuture.delayedExecutor(1L << attempt, java.util.concurrent.TimeUnit.SECONDS))
+            .thenCompose(v -> postWithRetry(body, attempt + 1));
+      }
+      throw new IllegalStateException("POST /v1/batch answered " + response.statusCode() + ": " + response.body());
+    });
+  }
+
+  /** How many customers sit in each segment as of the data set's last event. */
+  void printSegments(Result result) throws Exception {
+    OnlineRetailCsv.DataSet data = OnlineRetailCsv.read(options.file(), options.zone());
+    TreeSet<String> customers = new TreeSet<>();
+    data.invoices().forEach(i -> customers.add(i.customerId()));
+    Instant asOf = result.lastEventAt();
+    Map<String, Integer> sizes = new TreeMap<>();
+    Semaphore inFlight = new Semaphore(options.concurrency() * 2);
+    List<CompletableFuture<Void>> reads = new ArrayList<>();
+    for (String customer : customers) {
+      inFlight.acquire();
+      HttpRequest request = HttpRequest.newBuilder(options.url().resolve("/v1/customers/" + customer + "?asOf=" + asOf))
+          .header("Authorization", "Bearer " + options.readToken()).GET().build();
+      reads.add(http.sendAsync(request, HttpResponse.BodyHandlers.ofString()).thenAccept(response -> {
+        inFlight.release();
+        if (response.statusCode() != 200) throw new IllegalStateException("GET " + request.uri() + " answered " + response.statusCode());
+        try {
+          for (JsonNode segment : MAPPER.readTree(response.body()).get("segments")) {
+            synchronized (sizes) {
+              sizes.merge(segment.asText(), 1, Integer::sum);
+            }
+          }
+        } catch (IOException e) {
+          throw new IllegalStateException(e);
+        }
+      }));
+    }
+    CompletableFuture.allOf(reads.toArray(CompletableFuture[]::new)).join();
+    System.out.printf("%nCustomers per segment as of %s (the data set's last event):%n", asOf);
+    String family = "";
+    for (Map.Entry<String, Integer> entry : sizes.entrySet()) {
+      String f = entry.getKey().substring(0, entry.getKey().indexOf(':'));
+      if (!f.equals(family)) {
+        System.out.printf("  %s%n", f);
+        family = f;
+      }
+      System.out.printf("    %-28s %,7d%n", entry.getKey(), entry.getValue());
+    }
+  }
+}

@@ -1,0 +1,39 @@
+package io.segmentd.query;
+
+import io.segmentd.customer.Customer.CustomerView;
+import io.segmentd.segmentation.Profile;
+import java.math.BigDecimal;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+/** {@code GET /v1/customers/{id}}: the profile, its segments and the values behind each. */
+public record ProfileResponse(
+    String customerId,
+    Instant asOf,
+    long eventCount,
+    Instant firstSeenAt,
+    Instant lastSeenAt,
+    PurchasingJson purchasing,
+    List<String> segments,
+    List<MembershipJson> memberships) {
+
+  public record PurchasingJson(int orders, BigDecimal revenue, BigDecimal refunded, Instant firstOrderAt, Instant lastOrderAt) {}
+
+  public record MembershipJson(String segment, Map<String, String> values) {}
+
+  public static ProfileResponse of(CustomerView view) {
+    Profile profile = view.profile();
+    Profile.Purchasing p = profile.purchasingAsOf(view.asOf());
+    return new ProfileResponse(
+        view.customerId(),
+        view.asOf(),
+        profile.eventCount(),
+        profile.firstSeenAt(),
+        profile.lastSeenAt(),
+        new PurchasingJson(p.orders(), p.revenue(), p.refunded(), p.firstOrderAt(), p.lastOrderAt()),
+        List.copyOf(view.segments().keySet()),
+        view.segments().values().stream().map(m -> new MembershipJson(m.segment(), m.values())).toList());
+  }
+
+}

@@ -1,0 +1,48 @@
+package io.segmentd.server;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.Optional;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import org.apache.pekko.http.javadsl.server.AllDirectives;
+import org.apache.pekko.http.javadsl.server.Route;
+import org.apache.pekko.http.javadsl.server.directives.SecurityDirectives.ProvidedCredentials;
+
+/**
+ * Ingestion authenticates like Segment (HTTP Basic, the write key as user name, empty password);
+ * queries with {@code Authorization: Bearer <read token>}. Comparisons take constant time.
+ */
+public final class Auth extends AllDirectives {
+  private final String writeKey;
+  private final String readToken;
+
+  public Auth(String writeKey, String readToken) {
+    this.writeKey = writeKey;
+    this.readToken = readToken;
+  }
+
+  public Route withWriteKey(Supplier<Route> inner) {
+    return authenticateBasic("segmentd", this::checkWriteKey, user -> inner.get());
+  }
+
+  public Route withReadToken(Supplier<Route> inner) {
+    return authenticateOAuth2("segmentd", this::checkReadToken, token -> inner.get());
+  }
+
+  private Optional<String> checkWriteKey(Optional<ProvidedCredentials> credentials) {
+    return credentials.filter(c -> same(c.identifier(), writeKey)).map(ProvidedCredentials::identifier);
+  }
+
+  private Optional<String> checkReadToken(Optional<ProvidedCredentials> credentials) {
+    return credentials.filter(c -> c.verify(readToken)).map(c -> "reader");
+  }
+
+  private static boolean same(String a, String b) {
+    return MessageDigest.isEqual(a.getBytes(StandardCharsets.UTF_8), b.getBytes(StandardCharsets.UTF_8));
+  }
+
+  static <T> Function<T, Route> ignore(Supplier<Route> inner) {
+    return t -> inner.get();
+  }
+}

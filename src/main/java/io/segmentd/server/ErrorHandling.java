@@ -1,0 +1,83 @@
+package io.segmentd.server;
+
+import io.segmentd.ingest.InvalidRequest;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeoutException;
+import org.apache.pekko.http.javadsl.model.HttpHeader;
+import org.apache.pekko.http.javadsl.model.StatusCode;
+import org.apache.pekko.http.javadsl.model.StatusCodes;
+import org.apache.pekko.http.javadsl.model.headers.RetryAfter;
+import org.apache.pekko.http.javadsl.model.headers.WWWAuthenticate;
+import org.apache.pekko.http.javadsl.model.headers.HttpChallenge;
+import org.apache.pekko.http.javadsl.server.AllDirectives;
+import org.apache.pekko.http.javadsl.server.AuthenticationFailedRejection;
+import org.apache.pekko.http.javadsl.server.ExceptionHandler;
+import org.apache.pekko.http.javadsl.server.MalformedQueryParamRejection;
+import org.apache.pekko.http.javadsl.server.MethodRejection;
+import org.apache.pekko.http.javadsl.server.RejectionHandler;
+import org.apache.pekko.http.javadsl.server.Route;
+import org.apache.pekko.http.scaladsl.model.EntityStreamSizeException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import java.util.List;
+
+/** Maps every failure and rejection of the API to a status and an {@link ApiError} body, in one place. */
+public final class ErrorHandling extends AllDirectives {
+  private static final Logger log = LoggerFactory.getLogger(ErrorHandling.class);
+
+  public Route handled(Route inner) {
+    return handleExceptions(exceptions(), () -> handleRejections(rejections(), () -> inner));
+  }
+
+  private Route error(StatusCode status, String error, String detail, HttpHeader... headers) {
+    return respondWithHeaders(List.of(headers),
+        () -> complete(status, new ApiError(error, detail), JsonSupport.json()));
+  }
+
+  private ExceptionHandler exceptions() {
+    return ExceptionHandler.newBuilder()
+        .match(InvalidRequest.class, e -> error(StatusCodes.BAD_REQUEST, e.error(), e.detail()))
+        .match(EntityStreamSizeException.class, e -> error(StatusCodes.PAYLOAD_TOO_LARGE, "request_too_large",
+            "the request body exceeds " + e.limit() + " bytes (segmentd.ingest.max-request-bytes)"))
+        .match(CompletionException.class, e -> unwrapped(e.getCause()))
+        .matchAny(this::unwrapped)
+        .build();
+  }
+
+  private Route unwrapped(Throwable e) {
+    if (e instanceof InvalidRequest invalid) return error(StatusCodes.BAD_REQUEST, invalid.error(), invalid.detail());
+    if (e instanceof EntityStreamSizeException tooLarge) {
+      return error(StatusCodes.PAYLOAD_TOO_LARGE, "request_too_large",
+          "the request body exceeds " + tooLarge.limit() + " bytes (segmentd.ingest.max-request-bytes)");
+    }
+    if (e instanceof TimeoutException || e instanceof org.apache.pekko.pattern.AskTimeoutException) {
+      return error(StatusCodes.SERVICE_UNAVAILABLE, "unavailable",
+          "the journal did not confirm in time; nothing was acknowledged, retry with the same messageIds",
+          RetryAfter.create(1L));
+    }
+    log.error("request failed", e);
+    return error(StatusCodes.SERVICE_UNAVAILABLE, "unavailable",
+        "the request could not be completed (" + e.getClass().getSimpleName() + ": " + e.getMessage()
+            + "); retry with the same messageIds", RetryAfter.create(1L));
+  }
+
+  private RejectionHandler rejections() {
+    return RejectionHandler.newBuilder()
+        .handle(AuthenticationFailedRejection.class, r -> error(StatusCodes.UNAUTHORIZED, "unauthorized",
+            r.cause() == org.apache.pekko.http.scaladsl.server.AuthenticationFailedRejection.CredentialsMissing$.MODULE$
+                ? "credentials are missing" : "credentials are not valid",
+            WWWAuthenticate.create(r.challenge())))
+        .handle(MalformedQueryParamRejection.class, r -> error(StatusCodes.BAD_REQUEST, "invalid_parameter",
+            "query parameter '" + r.parameterName() + "': " + r.errorMsg()))
+        .handleAll(MethodRejection.class, rs -> error(StatusCodes.METHOD_NOT_ALLOWED, "method_not_allowed",
+            "allowed: " + rs.stream().map(r -> r.supported().name()).distinct().toList()))
+        .handle(org.apache.pekko.http.javadsl.server.Rejection.class, r -> error(StatusCodes.BAD_REQUEST,
+            "bad_request", r.toString()))
+        .handleNotFound(error(StatusCodes.NOT_FOUND, "not_found", "no such resource"))
+        .build();
+  }
+
+  static HttpChallenge basicChallenge() {
+    return HttpChallenge.createBasic("segmentd");
+  }
+}

@@ -1,0 +1,58 @@
+package io.segmentd.server;
+
+import com.typesafe.config.Config;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import org.apache.pekko.Done;
+import org.apache.pekko.stream.connectors.cassandra.javadsl.CassandraSession;
+
+/**
+ * Applies the schema files under {@code cql/} in order. Used on start when
+ * {@code segmentd.cassandra.create-schema} is on; every statement is idempotent.
+ */
+public final class SchemaApplier {
+  static final List<String> FILES = List.of(
+      "cql/001-keyspace.cql", "cql/002-journal.cql", "cql/003-snapshots.cql", "cql/004-projection-offsets.cql");
+
+  private SchemaApplier() {}
+
+  public static List<String> statements(Config cassandra) {
+    List<String> statements = new ArrayList<>();
+    for (String file : FILES) {
+      String text = read(file)
+          .replace("${keyspace}", cassandra.getString("keyspace"))
+          .replace("${replication_factor}", Integer.toString(cassandra.getInt("replication-factor")));
+      StringBuilder withoutComments = new StringBuilder();
+      for (String line : text.split("\n")) {
+        if (!line.strip().startsWith("--")) withoutComments.append(line).append('\n');
+      }
+      for (String statement : withoutComments.toString().split(";")) {
+        if (!statement.isBlank()) statements.add(statement.strip());
+      }
+    }
+    return statements;
+  }
+
+  public static CompletionStage<Done> apply(CassandraSession session, Config cassandra) {
+    CompletionStage<Done> done = CompletableFuture.completedFuture(Done.getInstance());
+    for (String statement : statements(cassandra)) {
+      done = done.thenCompose(d -> session.executeDDL(statement));
+    }
+    return done;
+  }
+
+  private static String read(String resource) {
+    try (InputStream in = SchemaApplier.class.getClassLoader().getResourceAsStream(resource)) {
+      if (in == null) throw new IllegalStateException("missing schema resource " + resource);
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}

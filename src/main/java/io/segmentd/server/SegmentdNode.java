@@ -1,0 +1,113 @@
+package io.segmentd.server;
+
+import com.typesafe.config.Config;
+import io.segmentd.customer.Customer;
+import io.segmentd.customer.CustomerSettings;
+import io.segmentd.ingest.EventRecorder;
+import io.segmentd.ingest.IngestRoutes;
+import io.segmentd.ingest.IngestSettings;
+import io.segmentd.ingest.SegmentPayloadParser;
+import io.segmentd.query.CustomerRoutes;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.Adapter;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.cluster.typed.Join;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.http.javadsl.Http;
+import org.apache.pekko.http.javadsl.ServerBinding;
+import org.apache.pekko.http.javadsl.server.Route;
+import org.apache.pekko.management.javadsl.PekkoManagement;
+import org.apache.pekko.stream.connectors.cassandra.javadsl.CassandraSessionRegistry;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One segmentd node: actor system, cluster membership, schema, Customer sharding, management
+ * (health) and the HTTP API, started in that order so the API never answers before it can write.
+ */
+public final class SegmentdNode implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(SegmentdNode.class);
+
+  private final ActorSystem<Void> system;
+  private final ServerBinding binding;
+
+  private SegmentdNode(ActorSystem<Void> system, ServerBinding binding) {
+    this.system = system;
+    this.binding = binding;
+  }
+
+  public static SegmentdNode start(Config config, Clock clock) {
+    ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "segmentd", config);
+    try {
+      Config segmentd = config.getConfig("segmentd");
+      Cluster cluster = Cluster.get(system);
+      if (config.getStringList("pekko.cluster.seed-nodes").isEmpty()) {
+        cluster.manager().tell(Join.create(cluster.selfMember().address()));
+      }
+      PekkoManagement.get(Adapter.toClassic(system)).start().toCompletableFuture().get(30, TimeUnit.SECONDS);
+
+      if (segmentd.getBoolean("cassandra.create-schema")) {
+        var session = CassandraSessionRegistry.get(system).sessionFor("pekko.persistence.cassandra");
+        SchemaApplier.apply(session, segmentd.getConfig("cassandra")).toCompletableFuture().get(120, TimeUnit.SECONDS);
+        log.info("schema applied to keyspace {}", segmentd.getString("cassandra.keyspace"));
+      }
+
+      CustomerSettings customerSettings = CustomerSettings.fromConfig(segmentd);
+      Customer.init(system, customerSettings, clock);
+
+      Config http = segmentd.getConfig("http");
+      Duration askTimeout = http.getDuration("ask-timeout");
+      ClusterSharding sharding = ClusterSharding.get(system);
+      Auth auth = new Auth(http.getString("write-key"), http.getString("read-token"));
+      IngestSettings ingestSettings = IngestSettings.fromConfig(segmentd.getConfig("ingest"));
+      IngestRoutes ingest = new IngestRoutes(
+          new SegmentPayloadParser(JsonSupport.MAPPER, ingestSettings, customerSettings.profile()),
+          new EventRecorder(sharding, askTimeout), auth, ingestSettings, clock);
+      CustomerRoutes customers = new CustomerRoutes(sharding, auth, askTimeout);
+      ErrorHandling errors = new ErrorHandling();
+      Route routes = errors.handled(errors.concat(ingest.routes(), customers.routes()));
+
+      ServerBinding binding = Http.get(system)
+          .newServerAt(http.getString("interface"), http.getInt("port"))
+          .bind(routes)
+          .toCompletableFuture().get(30, TimeUnit.SECONDS)
+          .addToCoordinatedShutdown(Duration.ofSeconds(10), system);
+      HttpReadyCheck.markBound(Adapter.toClassic(system), true);
+      log.info("segmentd listening on http://{}:{}", binding.localAddress().getHostString(), binding.localAddress().getPort());
+      return new SegmentdNode(system, binding);
+    } catch (Exception e) {
+      system.terminate();
+      throw new IllegalStateException("segmentd failed to start: " + e.getMessage(), e);
+    }
+  }
+
+  public ActorSystem<Void> system() {
+    return system;
+  }
+
+  public int httpPort() {
+    return binding.localAddress().getPort();
+  }
+
+  /** Stops the node and waits until its actor system has terminated. */
+  @Override
+  public void close() {
+    HttpReadyCheck.markBound(Adapter.toClassic(system), false);
+    system.terminate();
+    try {
+      system.getWhenTerminated().toCompletableFuture().get(60, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      throw new IllegalStateException("segmentd did not stop in time", e);
+    }
+  }
+
+  public CompletionStage<Done> whenTerminated() {
+    return system.getWhenTerminated();
+  }
+}
