@@ -101,7 +101,7 @@ public final class Customer
         @JsonProperty("segments") Map<String, Membership> segments,
         @JsonProperty("recentMessageIds") List<String> recentMessageIds) {
       this.profile = profile;
-      this.segments = Map.copyOf(segments);
+      this.segments = java.util.Collections.unmodifiableSortedMap(new TreeMap<>(segments));
       this.recentMessageIds = List.copyOf(recentMessageIds);
       this.recentIndex = new HashSet<>(recentMessageIds);
     }

@@ -13,6 +13,7 @@ import org.apache.pekko.http.javadsl.server.AllDirectives;
 import org.apache.pekko.http.javadsl.server.AuthenticationFailedRejection;
 import org.apache.pekko.http.javadsl.server.ExceptionHandler;
 import org.apache.pekko.http.javadsl.server.MalformedQueryParamRejection;
+import org.apache.pekko.http.javadsl.server.MalformedRequestContentRejection;
 import org.apache.pekko.http.javadsl.server.MethodRejection;
 import org.apache.pekko.http.javadsl.server.RejectionHandler;
 import org.apache.pekko.http.javadsl.server.Route;
@@ -37,8 +38,7 @@ public final class ErrorHandling extends AllDirectives {
   private ExceptionHandler exceptions() {
     return ExceptionHandler.newBuilder()
         .match(InvalidRequest.class, e -> error(StatusCodes.BAD_REQUEST, e.error(), e.detail()))
-        .match(EntityStreamSizeException.class, e -> error(StatusCodes.PAYLOAD_TOO_LARGE, "request_too_large",
-            "the request body exceeds " + e.limit() + " bytes (segmentd.ingest.max-request-bytes)"))
+        .match(EntityStreamSizeException.class, this::tooLarge)
         .match(CompletionException.class, e -> unwrapped(e.getCause()))
         .matchAny(this::unwrapped)
         .build();
@@ -46,10 +46,7 @@ public final class ErrorHandling extends AllDirectives {
 
   private Route unwrapped(Throwable e) {
     if (e instanceof InvalidRequest invalid) return error(StatusCodes.BAD_REQUEST, invalid.error(), invalid.detail());
-    if (e instanceof EntityStreamSizeException tooLarge) {
-      return error(StatusCodes.PAYLOAD_TOO_LARGE, "request_too_large",
-          "the request body exceeds " + tooLarge.limit() + " bytes (segmentd.ingest.max-request-bytes)");
-    }
+    if (e instanceof EntityStreamSizeException tooLarge) return tooLarge(tooLarge);
     if (e instanceof TimeoutException || e instanceof org.apache.pekko.pattern.AskTimeoutException) {
       return error(StatusCodes.SERVICE_UNAVAILABLE, "unavailable",
           "the journal did not confirm in time; nothing was acknowledged, retry with the same messageIds",
@@ -61,12 +58,20 @@ public final class ErrorHandling extends AllDirectives {
             + "); retry with the same messageIds", RetryAfter.create(1L));
   }
 
+  private Route tooLarge(EntityStreamSizeException e) {
+    return error(StatusCodes.PAYLOAD_TOO_LARGE, "request_too_large",
+        "the request body exceeds the limit of " + e.limit() + " bytes (segmentd.ingest.max-request-bytes)");
+  }
+
   private RejectionHandler rejections() {
     return RejectionHandler.newBuilder()
         .handle(AuthenticationFailedRejection.class, r -> error(StatusCodes.UNAUTHORIZED, "unauthorized",
             r.cause() == org.apache.pekko.http.scaladsl.server.AuthenticationFailedRejection.CredentialsMissing$.MODULE$
                 ? "credentials are missing" : "credentials are not valid",
             WWWAuthenticate.create(r.challenge())))
+        .handle(MalformedRequestContentRejection.class, r -> r.getCause() instanceof EntityStreamSizeException tooLarge
+            ? tooLarge(tooLarge)
+            : error(StatusCodes.BAD_REQUEST, "invalid_body", r.message()))
         .handle(MalformedQueryParamRejection.class, r -> error(StatusCodes.BAD_REQUEST, "invalid_parameter",
             "query parameter '" + r.parameterName() + "': " + r.errorMsg()))
         .handleAll(MethodRejection.class, rs -> error(StatusCodes.METHOD_NOT_ALLOWED, "method_not_allowed",

@@ -1,0 +1,159 @@
+package io.segmentd.customer;
+
+import static io.segmentd.testing.Events.order;
+import static io.segmentd.testing.Events.page;
+import static io.segmentd.testing.Events.refund;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.typesafe.config.ConfigFactory;
+import io.segmentd.customer.Customer.Command;
+import io.segmentd.customer.Customer.Event;
+import io.segmentd.customer.Customer.Recorded;
+import io.segmentd.customer.Customer.State;
+import io.segmentd.segmentation.BehaviorEvent;
+import io.segmentd.testing.MutableClock;
+import io.segmentd.testing.TestSettings;
+import java.math.BigDecimal;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.pattern.StatusReply;
+import org.apache.pekko.persistence.testkit.PersistenceTestKitSnapshotPlugin;
+import org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The Customer entity on the in-memory persistence test kit, which also round-trips every
+ * command, event and state through the configured serializer.
+ */
+class CustomerTest {
+  private static final ActorTestKit testKit = ActorTestKit.create(
+      EventSourcedBehaviorTestKit.config()
+          .withFallback(PersistenceTestKitSnapshotPlugin.config())
+          .withFallback(ConfigFactory.parseResources("serialization.conf")));
+
+  private final MutableClock clock = new MutableClock(Instant.parse("2024-03-01T00:00:00Z"));
+  private EventSourcedBehaviorTestKit<Command, Event, State> kit;
+
+  @BeforeEach
+  void setUp() {
+    kit = EventSourcedBehaviorTestKit.create(testKit.system(),
+        Customer.create("c-1", TestSettings.customer(Map.of("segmentd.customer.snapshot-every", 3)), clock));
+  }
+
+  @AfterAll
+  static void tearDown() {
+    testKit.shutdownTestKit();
+  }
+
+  private EventSourcedBehaviorTestKit.CommandResultWithReply<Command, Event, State, StatusReply<Recorded>> record(BehaviorEvent... events) {
+    return kit.runCommand(replyTo -> new Customer.RecordEvents(List.of(events), replyTo));
+  }
+
+  @Test
+  void recordPersistsTheBatchThenReplies() {
+    var result = record(order("m1", "2024-02-20T10:00:00Z", "o1", "19.99"), page("m2", "2024-02-21T10:00:00Z"));
+
+    assertEquals(new Recorded(2, 0), result.reply().getValue());
+    Event first = result.events().get(0);
+    assertEquals(new Customer.EventsRecorded(List.of(
+        order("m1", "2024-02-20T10:00:00Z", "o1", "19.99"), page("m2", "2024-02-21T10:00:00Z"))), first);
+    var profile = result.state().getProfile();
+    assertEquals(2, profile.eventCount());
+    assertEquals(1, profile.purchasingAsOf(clock.instant()).orders());
+    assertEquals(new BigDecimal("19.99"), profile.purchasingAsOf(clock.instant()).revenue());
+  }
+
+  @Test
+  void duplicateMessageIdIsCountedOnce() {
+    record(order("m1", "2024-02-20T10:00:00Z", "o1", "10.00"));
+    var retry = record(order("m1", "2024-02-20T10:00:00Z", "o1", "10.00"));
+    var repeatedInBatch = record(page("m2", "2024-02-21T10:00:00Z"), page("m2", "2024-02-21T10:00:00Z"));
+
+    assertEquals(new Recorded(0, 1), retry.reply().getValue());
+    assertTrue(retry.events().isEmpty(), "a retry persists nothing");
+    assertEquals(new Recorded(1, 1), repeatedInBatch.reply().getValue());
+    assertEquals(2, kit.getState().getProfile().eventCount());
+    assertEquals(new BigDecimal("10.00"), kit.getState().getProfile().purchasingAsOf(clock.instant()).revenue());
+  }
+
+  @Test
+  void transitionsArePersistedWithTheirCause() {
+    var result = record(order("m1", "2024-02-20T10:00:00Z", "o1", "10.00"), page("m2", "2024-02-29T10:00:00Z"));
+
+    List<Event> transitions = result.events().subList(1, result.events().size());
+    assertEquals(List.of(
+        new Customer.SegmentEntered("engagement:occasional", clock.instant(),
+            new Customer.Cause("m2", 1, Map.of("interactions", "2", "windowDays", "30"))),
+        new Customer.SegmentEntered("journey:customer", clock.instant(),
+            new Customer.Cause("m2", 1, Map.of("stage", "customer", "orders", "1"))),
+        new Customer.SegmentEntered("loyalty:one-time", clock.instant(),
+            new Customer.Cause("m2", 1, Map.of("orders", "1", "daysSinceLastOrder", "9")))), transitions);
+    assertEquals(List.of("engagement:occasional", "journey:customer", "loyalty:one-time"),
+        List.copyOf(result.state().getSegments().keySet()));
+
+    var second = record(order("m3", "2024-02-29T12:00:00Z", "o2", "5.00"));
+    assertEquals(List.of(
+        new Customer.SegmentExited("journey:customer", clock.instant(),
+            new Customer.Cause("m3", 1, Map.of("stage", "repeat", "orders", "2"))),
+        new Customer.SegmentExited("loyalty:one-time", clock.instant(),
+            new Customer.Cause("m3", 1, Map.of("orders", "2", "daysSinceLastOrder", "0", "medianGapDays", "9"))),
+        new Customer.SegmentEntered("journey:repeat", clock.instant(),
+            new Customer.Cause("m3", 1, Map.of("stage", "repeat", "orders", "2"))),
+        new Customer.SegmentEntered("loyalty:repeat", clock.instant(),
+            new Customer.Cause("m3", 1, Map.of("orders", "2", "daysSinceLastOrder", "0", "medianGapDays", "9")))),
+        second.events().subList(1, second.events().size()));
+  }
+
+  @Test
+  void onlyTransitionsAreTagged() {
+    Customer customer = (Customer) Customer.create("c-1", TestSettings.customer(Map.of()), clock);
+    assertTrue(customer.tagsFor(new Customer.EventsRecorded(List.of())).isEmpty());
+    assertEquals(java.util.Set.of(Customer.tagFor("c-1", 8)),
+        customer.tagsFor(new Customer.SegmentEntered("engagement:high", clock.instant(), new Customer.Cause("m", 1, Map.of()))));
+  }
+
+  @Test
+  void recoversFromTheSnapshotWithoutReplayingOlderEvents() {
+    record(order("m1", "2024-02-01T10:00:00Z", "o1", "30.00"));
+    record(order("m2", "2024-02-10T10:00:00Z", "o2", "20.00"), refund("m3", "2024-02-11T10:00:00Z", "o2", "5.00"));
+    State before = kit.getState();
+    var snapshots = kit.snapshotTestKit().orElseThrow().persistedInStorage(Customer.persistenceId("c-1").id());
+    assertFalse(snapshots.isEmpty(), "a snapshot was written");
+    long snapshotSeqNr = snapshots.get(snapshots.size() - 1).first().sequenceNr();
+    long lastSeqNr = kit.persistenceTestKit().persistedInStorage(Customer.persistenceId("c-1").id()).size();
+    assertEquals(lastSeqNr, snapshotSeqNr, "the last write was snapshotted");
+
+    // Without the events, recovery can only come from the snapshot.
+    kit.persistenceTestKit().clearByIdPreservingSeqNumbers(Customer.persistenceId("c-1").id());
+    State after = kit.restart().state();
+
+    assertEquals(before.getProfile(), after.getProfile());
+    assertEquals(before.getSegments(), after.getSegments());
+    assertEquals(before.getRecentMessageIds(), after.getRecentMessageIds());
+    assertEquals(new Recorded(0, 1), record(order("m2", "2024-02-10T10:00:00Z", "o2", "20.00")).reply().getValue());
+  }
+
+  @Test
+  void recoveryReplaysTheJournalToTheSameState() {
+    record(order("m1", "2024-02-01T10:00:00Z", "o1", "30.00"), page("m2", "2024-02-02T10:00:00Z"));
+    State before = kit.getState();
+    State after = kit.restart().state();
+    assertEquals(before.getProfile(), after.getProfile());
+    assertEquals(before.getSegments(), after.getSegments());
+  }
+
+  @Test
+  void profileIsEvaluatedAsOfTheRequestedInstant() {
+    record(order("m1", "2024-01-01T10:00:00Z", "o1", "30.00"), order("m2", "2024-02-01T10:00:00Z", "o2", "10.00"));
+    var view = kit.<StatusReply<Customer.CustomerView>>runCommand(
+        replyTo -> new Customer.GetProfile(Instant.parse("2024-01-15T00:00:00Z"), replyTo)).reply().getValue();
+    assertEquals(List.of("engagement:occasional", "journey:customer", "loyalty:one-time"), List.copyOf(view.segments().keySet()));
+    assertEquals(new BigDecimal("30.00"), view.profile().purchasingAsOf(view.asOf()).revenue());
+  }
+}

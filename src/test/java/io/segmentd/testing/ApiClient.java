@@ -1,0 +1,65 @@
+package io.segmentd.testing;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.segmentd.server.JsonSupport;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+
+/** A plain HTTP client for a test node, with the dev credentials. */
+public final class ApiClient {
+  public record Response(int status, String body) {
+    public JsonNode json() {
+      try {
+        return JsonSupport.MAPPER.readTree(body);
+      } catch (IOException e) {
+        throw new AssertionError("not JSON: " + body, e);
+      }
+    }
+  }
+
+  private final HttpClient http = HttpClient.newHttpClient();
+  private final String base;
+
+  public ApiClient(int port) {
+    this.base = "http://127.0.0.1:" + port;
+  }
+
+  public Response post(String path, String body) {
+    return send(HttpRequest.newBuilder(URI.create(base + path))
+        .header("Content-Type", "application/json")
+        .header("Authorization", "Basic " + Base64.getEncoder().encodeToString("dev-write-key:".getBytes(StandardCharsets.UTF_8)))
+        .POST(HttpRequest.BodyPublishers.ofString(body)).build());
+  }
+
+  public Response postWithoutAuth(String path, String body) {
+    return send(HttpRequest.newBuilder(URI.create(base + path))
+        .header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString(body)).build());
+  }
+
+  public Response get(String path) {
+    return send(HttpRequest.newBuilder(URI.create(base + path))
+        .header("Authorization", "Bearer dev-read-token").GET().build());
+  }
+
+  public Response getRaw(String url) {
+    return send(HttpRequest.newBuilder(URI.create(url)).GET().build());
+  }
+
+  private Response send(HttpRequest request) {
+    try {
+      HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+      return new Response(response.statusCode(), response.body());
+    } catch (IOException e) {
+      throw new AssertionError(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError(e);
+    }
+  }
+}
