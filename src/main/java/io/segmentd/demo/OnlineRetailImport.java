@@ -42,7 +42,7 @@ public final class OnlineRetailImport {
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
 
   record Options(Path file, URI url, String writeKey, String readToken, ZoneId zone, int concurrency,
-                 int batchEvents, long batchBytes, long maxEventBytes, boolean summary) {
+                 int batchEvents, long batchBytes, long maxEventBytes, boolean summary, java.util.Set<String> customers) {
     static Options parse(String[] args) {
       Map<String, String> given = new HashMap<>();
       for (int i = 0; i + 1 < args.length; i += 2) {
@@ -59,7 +59,8 @@ public final class OnlineRetailImport {
           Integer.parseInt(given.getOrDefault("batch-events", "500")),
           Long.parseLong(given.getOrDefault("batch-bytes", "450000")),
           Long.parseLong(given.getOrDefault("max-event-bytes", "32000")),
-          !"false".equals(given.getOrDefault("summary", "true")));
+          !"false".equals(given.getOrDefault("summary", "true")),
+          given.containsKey("customers") ? java.util.Set.of(given.get("customers").split(",")) : java.util.Set.of());
     }
 
     private static String env(String name, String fallback) {
@@ -95,7 +96,7 @@ public final class OnlineRetailImport {
   }
 
   Result importAll() throws IOException, InterruptedException {
-    OnlineRetailCsv.DataSet data = OnlineRetailCsv.read(options.file(), options.zone());
+    OnlineRetailCsv.DataSet data = read();
     List<byte[]> batches = batches(data.invoices());
     Instant started = Instant.now();
     Semaphore inFlight = new Semaphore(options.concurrency());
@@ -123,6 +124,15 @@ public final class OnlineRetailImport {
     int customers = (int) data.invoices().stream().map(OnlineRetailCsv.Invoice::customerId).distinct().count();
     Instant last = data.invoices().stream().map(OnlineRetailCsv.Invoice::at).max(Instant::compareTo).orElseThrow();
     return new Result(customers, total, data.lines(), data.linesWithoutCustomer(), elapsed, last);
+  }
+
+  /** The data set, or only the customers given with {@code --customers}. */
+  private OnlineRetailCsv.DataSet read() throws IOException {
+    OnlineRetailCsv.DataSet all = OnlineRetailCsv.read(options.file(), options.zone());
+    if (options.customers().isEmpty()) return all;
+    return new OnlineRetailCsv.DataSet(
+        all.invoices().stream().filter(i -> options.customers().contains(i.customerId())).toList(),
+        all.lines(), all.linesWithoutCustomer());
   }
 
   private static void progress(long sent, int total, Instant started) {
@@ -209,7 +219,7 @@ public final class OnlineRetailImport {
 
   /** How many customers sit in each segment as of the data set's last event. */
   void printSegments(Result result) throws Exception {
-    OnlineRetailCsv.DataSet data = OnlineRetailCsv.read(options.file(), options.zone());
+    OnlineRetailCsv.DataSet data = read();
     TreeSet<String> customers = new TreeSet<>();
     data.invoices().forEach(i -> customers.add(i.customerId()));
     Instant asOf = result.lastEventAt();

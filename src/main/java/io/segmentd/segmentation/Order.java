@@ -2,6 +2,12 @@ package io.segmentd.segmentation;
 
 import java.math.BigDecimal;
 import java.time.Instant;
+import java.util.Comparator;
 
-/** A completed order, keyed by its order id so a re-sent order is counted once. */
-public record Order(String key, Instant at, BigDecimal amount) {}
+/**
+ * A completed order, keyed by its order id so a re-sent order is counted once; when the same
+ * order id arrives twice, the earliest (then lowest message id) wins, whatever the arrival order.
+ */
+public record Order(String key, Instant at, BigDecimal amount, String messageId) {
+  static final Comparator<Order> PRECEDENCE = Comparator.comparing(Order::at).thenComparing(Order::messageId);
+}

@@ -6,11 +6,9 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 
 /**
  * A customer's event-time aggregates: everything segment rules read, folded from the events.
@@ -31,8 +29,7 @@ public record Profile(
   public static final Profile EMPTY =
       new Profile(0, null, null, List.of(), List.of(), List.of(), Map.of());
 
-  private static final Comparator<Order> BY_TIME =
-      Comparator.comparing(Order::at).thenComparing(Order::key);
+  private static final Comparator<Order> BY_TIME = Order.PRECEDENCE.thenComparing(Order::key);
 
   public boolean isEmpty() {
     return eventCount == 0;
@@ -44,36 +41,32 @@ public record Profile(
     long count = eventCount;
     Instant first = firstSeenAt;
     Instant last = lastSeenAt;
-    List<Order> newOrders = new ArrayList<>(orders);
-    Set<String> orderKeys = new HashSet<>();
-    for (Order order : orders) orderKeys.add(order.key());
+    Map<String, Order> byKey = new HashMap<>();
+    for (Order order : orders) byKey.put(order.key(), order);
     List<Refund> newRefunds = new ArrayList<>(refunds);
     List<Instant> newInteractions = new ArrayList<>(interactions);
     Map<String, Instant> occurrences = new HashMap<>(firstOccurrences);
 
-    // Orders before refunds, so a refund without an amount finds its order in the same batch.
-    List<BehaviorEvent> sorted = new ArrayList<>(events);
-    sorted.sort(Comparator.comparing(BehaviorEvent::timestamp).thenComparing(BehaviorEvent::messageId));
-    for (BehaviorEvent event : sorted) {
+    for (BehaviorEvent event : events) {
       count++;
       Instant at = event.timestamp();
       first = first == null || at.isBefore(first) ? at : first;
       last = last == null || at.isAfter(last) ? at : last;
       if (event.type().isInteraction()) newInteractions.add(at);
       if (event.type() == EventType.TRACK) occurrences.merge(event.name(), at, Profile::earlier);
-      if (event.isTrack(settings.orderEvent()) && orderKeys.add(event.orderKey())) {
+      if (event.isTrack(settings.orderEvent())) {
         BigDecimal amount = event.amount();
-        newOrders.add(new Order(event.orderKey(), at, amount == null ? BigDecimal.ZERO : amount));
+        Order order = new Order(event.orderKey(), at, amount == null ? BigDecimal.ZERO : amount, event.messageId());
+        byKey.merge(order.key(), order, (a, b) -> Order.PRECEDENCE.compare(a, b) <= 0 ? a : b);
+      }
+      if (event.isTrack(settings.refundEvent())) {
+        BigDecimal amount = event.amount();
+        newRefunds.add(new Refund(event.orderKey(), at, amount == null ? null : amount.abs(), event.messageId()));
       }
     }
-    for (BehaviorEvent event : sorted) {
-      if (!event.isTrack(settings.refundEvent())) continue;
-      BigDecimal amount = event.amount();
-      if (amount == null) amount = amountOf(newOrders, event.orderKey());
-      newRefunds.add(new Refund(event.orderKey(), event.timestamp(), amount.abs()));
-    }
+    List<Order> newOrders = new ArrayList<>(byKey.values());
     newOrders.sort(BY_TIME);
-    newRefunds.sort(Comparator.comparing(Refund::at).thenComparing(Refund::orderKey));
+    newRefunds.sort(Comparator.comparing(Refund::at).thenComparing(Refund::messageId));
     Collections.sort(newInteractions);
     Instant horizon = last.minus(settings.interactionRetention());
     int keepFrom = 0;
@@ -88,8 +81,9 @@ public record Profile(
         Map.copyOf(occurrences));
   }
 
-  private static BigDecimal amountOf(List<Order> orders, String key) {
-    return orders.stream().filter(o -> o.key().equals(key)).map(Order::amount).findFirst().orElse(BigDecimal.ZERO);
+  private BigDecimal amountOf(Refund refund) {
+    if (refund.amount() != null) return refund.amount();
+    return orders.stream().filter(o -> o.key().equals(refund.orderKey())).map(Order::amount).findFirst().orElse(BigDecimal.ZERO);
   }
 
   private static Instant earlier(Instant a, Instant b) {
@@ -112,7 +106,7 @@ public record Profile(
     BigDecimal refunded = BigDecimal.ZERO;
     for (Refund refund : refunds) {
       if (refund.at().isAfter(asOf)) break;
-      refunded = refunded.add(refund.amount());
+      refunded = refunded.add(amountOf(refund));
     }
     return new Purchasing(count, revenue.subtract(refunded), refunded, firstOrder, lastOrder);
   }
