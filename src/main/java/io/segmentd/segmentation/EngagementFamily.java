@@ -3,6 +3,7 @@ package io.segmentd.segmentation;
 import com.typesafe.config.Config;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -27,15 +28,20 @@ public record EngagementFamily(Duration window, int highMin, int averageMin, int
   }
 
   @Override
-  public Optional<Membership> evaluate(Profile profile, Instant asOf) {
-    if (!profile.seenBy(asOf)) return Optional.empty();
-    int interactions = profile.interactionsBetween(asOf.minus(window), asOf);
+  public List<Membership> evaluate(Profile profile, Instant asOf) {
+    if (!profile.seenBy(asOf)) return List.of();
+    int interactions = profile.factsInWindow(asOf, window, Fact::isInteraction).size();
     String level =
         interactions >= highMin ? "high"
             : interactions >= averageMin ? "average"
             : interactions >= occasionalMin ? "occasional"
             : "dormant";
-    return Optional.of(new Membership(SegmentId.of(name(), level),
+    return List.of(new Membership(SegmentId.of(name(), level),
         Map.of("interactions", Integer.toString(interactions), "windowDays", Long.toString(window.toDays()))));
+  }
+
+  @Override
+  public Optional<Instant> nextChange(Profile profile, Instant asOf) {
+    return new NextChange(asOf).windowExit(profile.factsInWindow(asOf, window, Fact::isInteraction), window).get();
   }
 }

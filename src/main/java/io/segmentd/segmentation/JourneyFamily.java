@@ -40,20 +40,27 @@ public record JourneyFamily(List<Stage> stages, Duration lapsedAfter) implements
   }
 
   @Override
-  public Optional<Membership> evaluate(Profile profile, Instant asOf) {
-    if (!profile.seenBy(asOf)) return Optional.empty();
+  public List<Membership> evaluate(Profile profile, Instant asOf) {
+    if (!profile.seenBy(asOf)) return List.of();
     int orders = profile.purchasingAsOf(asOf).orders();
     String reached = null;
     for (Stage stage : stages) {
       if (stage.reachedBy(profile, orders, asOf)) reached = stage.name();
     }
-    if (reached == null) return Optional.empty();
+    if (reached == null) return List.of();
     Optional<Instant> lastActivity = profile.lastActivityAsOf(asOf);
     if (lastActivity.isPresent() && Duration.between(lastActivity.get(), asOf).compareTo(lapsedAfter) > 0) {
-      return Optional.of(new Membership(SegmentId.of(name(), "lapsed"),
+      return List.of(new Membership(SegmentId.of(name(), "lapsed"),
           Map.of("stage", reached, "lastActivityAt", lastActivity.get().toString())));
     }
-    return Optional.of(new Membership(SegmentId.of(name(), reached),
+    return List.of(new Membership(SegmentId.of(name(), reached),
         Map.of("stage", reached, "orders", Integer.toString(orders))));
+  }
+
+  @Override
+  public Optional<Instant> nextChange(Profile profile, Instant asOf) {
+    return new NextChange(asOf)
+        .at(profile.lastActivityAsOf(asOf).map(last -> last.plus(lapsedAfter).plus(NextChange.TICK)).orElse(null))
+        .get();
   }
 }

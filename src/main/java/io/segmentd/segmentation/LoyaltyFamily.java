@@ -41,9 +41,9 @@ public record LoyaltyFamily(
   }
 
   @Override
-  public Optional<Membership> evaluate(Profile profile, Instant asOf) {
+  public List<Membership> evaluate(Profile profile, Instant asOf) {
     List<Instant> orders = profile.orderTimesAsOf(asOf);
-    if (orders.isEmpty()) return Optional.empty();
+    if (orders.isEmpty()) return List.of();
     Duration silence = Duration.between(orders.get(orders.size() - 1), asOf);
     Map<String, String> values = new LinkedHashMap<>();
     values.put("orders", Integer.toString(orders.size()));
@@ -54,9 +54,7 @@ public record LoyaltyFamily(
     String level;
     if (silence.compareTo(churnedAfter) > 0) {
       level = "churned";
-    } else if (medianGap.isPresent()
-        && silence.compareTo(churnRiskMinSilence) > 0
-        && silence.toMillis() > churnRiskGapMultiple * medianGap.get().toMillis()) {
+    } else if (medianGap.isPresent() && silence.compareTo(churnRiskAfter(medianGap.get())) > 0) {
       level = "churn-risk";
     } else if (orders.size() >= loyalMinOrders) {
       level = advocacyEvents.stream().anyMatch(e -> profile.occurredBy(e, asOf)) ? "advocate" : "loyal";
@@ -65,7 +63,23 @@ public record LoyaltyFamily(
     } else {
       level = "one-time";
     }
-    return Optional.of(new Membership(SegmentId.of(name(), level), Map.copyOf(values)));
+    return List.of(new Membership(SegmentId.of(name(), level), Map.copyOf(values)));
+  }
+
+  @Override
+  public Optional<Instant> nextChange(Profile profile, Instant asOf) {
+    List<Instant> orders = profile.orderTimesAsOf(asOf);
+    if (orders.isEmpty()) return Optional.empty();
+    Instant last = orders.get(orders.size() - 1);
+    NextChange next = new NextChange(asOf).at(last.plus(churnedAfter).plus(NextChange.TICK));
+    medianGap(orders).ifPresent(gap -> next.at(last.plus(churnRiskAfter(gap)).plus(NextChange.TICK)));
+    return next.get();
+  }
+
+  /** Silence longer than this is a churn risk: the multiple of the customer's own gap, at least the minimum. */
+  private Duration churnRiskAfter(Duration medianGap) {
+    Duration multiple = Duration.ofMillis((long) Math.floor(churnRiskGapMultiple * medianGap.toMillis()));
+    return multiple.compareTo(churnRiskMinSilence) > 0 ? multiple : churnRiskMinSilence;
   }
 
   static Optional<Duration> medianGap(List<Instant> orderTimes) {

@@ -1,21 +1,24 @@
 package io.segmentd.segmentation;
 
 import java.math.BigDecimal;
+import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneId;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Predicate;
 
 /**
  * A customer's event-time aggregates: everything segment rules read, folded from the events.
  *
  * <p>Immutable: {@link #plus} returns a new profile, so a snapshot being serialized is never
- * mutated under it. Orders, refunds and interactions are kept with their event times so that any
- * window can be evaluated exactly as of any instant, and so that arrival order never matters.
+ * mutated under it. Orders and refunds are kept whole; other facts within
+ * {@code interaction-retention} of the newest event. Everything carries its event time, so any
+ * window is evaluated exactly as of any instant, and arrival order never changes the result.
  */
 public record Profile(
     long eventCount,
@@ -23,7 +26,7 @@ public record Profile(
     Instant lastSeenAt,
     List<Order> orders,
     List<Refund> refunds,
-    List<Instant> interactions,
+    List<Fact> facts,
     Map<String, Instant> firstOccurrences) {
 
   public static final Profile EMPTY =
@@ -44,7 +47,7 @@ public record Profile(
     Map<String, Order> byKey = new HashMap<>();
     for (Order order : orders) byKey.put(order.key(), order);
     List<Refund> newRefunds = new ArrayList<>(refunds);
-    List<Instant> newInteractions = new ArrayList<>(interactions);
+    List<Fact> newFacts = new ArrayList<>(facts);
     Map<String, Instant> occurrences = new HashMap<>(firstOccurrences);
 
     for (BehaviorEvent event : events) {
@@ -52,11 +55,12 @@ public record Profile(
       Instant at = event.timestamp();
       first = first == null || at.isBefore(first) ? at : first;
       last = last == null || at.isAfter(last) ? at : last;
-      if (event.type().isInteraction()) newInteractions.add(at);
+      newFacts.add(Fact.of(event));
       if (event.type() == EventType.TRACK) occurrences.merge(event.name(), at, Profile::earlier);
       if (event.isTrack(settings.orderEvent())) {
         BigDecimal amount = event.amount();
-        Order order = new Order(event.orderKey(), at, amount == null ? BigDecimal.ZERO : amount, event.messageId());
+        Order order = new Order(event.orderKey(), at, amount == null ? BigDecimal.ZERO : amount, event.messageId(),
+            settings.isDiscounted(event.properties()));
         byKey.merge(order.key(), order, (a, b) -> Order.PRECEDENCE.compare(a, b) <= 0 ? a : b);
       }
       if (event.isTrack(settings.refundEvent())) {
@@ -67,17 +71,17 @@ public record Profile(
     List<Order> newOrders = new ArrayList<>(byKey.values());
     newOrders.sort(BY_TIME);
     newRefunds.sort(Comparator.comparing(Refund::at).thenComparing(Refund::messageId));
-    Collections.sort(newInteractions);
+    newFacts.sort(Fact.ORDER);
     Instant horizon = last.minus(settings.interactionRetention());
     int keepFrom = 0;
-    while (keepFrom < newInteractions.size() && newInteractions.get(keepFrom).isBefore(horizon)) keepFrom++;
+    while (keepFrom < newFacts.size() && newFacts.get(keepFrom).at().isBefore(horizon)) keepFrom++;
     return new Profile(
         count,
         first,
         last,
         List.copyOf(newOrders),
         List.copyOf(newRefunds),
-        List.copyOf(newInteractions.subList(keepFrom, newInteractions.size())),
+        List.copyOf(newFacts.subList(keepFrom, newFacts.size())),
         Map.copyOf(occurrences));
   }
 
@@ -111,32 +115,56 @@ public record Profile(
     return new Purchasing(count, revenue.subtract(refunded), refunded, firstOrder, lastOrder);
   }
 
-  /** Order times at or before {@code asOf}, oldest first. */
-  public List<Instant> orderTimesAsOf(Instant asOf) {
-    List<Instant> times = new ArrayList<>();
-    for (Order order : orders) {
-      if (order.at().isAfter(asOf)) break;
-      times.add(order.at());
-    }
-    return times;
+  /** Orders at or before {@code asOf}, oldest first. */
+  public List<Order> ordersAsOf(Instant asOf) {
+    int end = 0;
+    while (end < orders.size() && !orders.get(end).at().isAfter(asOf)) end++;
+    return orders.subList(0, end);
   }
 
-  /** Interactions in the half-open window {@code (from, to]}. */
+  /** Order times at or before {@code asOf}, oldest first. */
+  public List<Instant> orderTimesAsOf(Instant asOf) {
+    return ordersAsOf(asOf).stream().map(Order::at).toList();
+  }
+
+  /** Facts in the half-open window {@code (from, to]}, oldest first. */
+  public List<Fact> factsBetween(Instant from, Instant to) {
+    return facts.subList(firstIndexAfter(from), firstIndexAfter(to));
+  }
+
+  /** Facts in the rolling window {@code (asOf - window, asOf]} that match. */
+  public List<Fact> factsInWindow(Instant asOf, Duration window, Predicate<Fact> filter) {
+    return factsBetween(asOf.minus(window), asOf).stream().filter(filter).toList();
+  }
+
+  /** Interactions (track, page, screen) in the half-open window {@code (from, to]}. */
   public int interactionsBetween(Instant from, Instant to) {
-    int lo = firstIndexAfter(from);
-    int hi = firstIndexAfter(to);
-    return Math.max(0, hi - lo);
+    return (int) factsBetween(from, to).stream().filter(Fact::isInteraction).count();
   }
 
   /** The latest interaction or order at or before {@code asOf}. */
   public Optional<Instant> lastActivityAsOf(Instant asOf) {
-    int idx = firstIndexAfter(asOf) - 1;
-    Instant latest = idx >= 0 ? interactions.get(idx) : null;
-    for (Order order : orders) {
-      if (order.at().isAfter(asOf)) break;
+    Instant latest = null;
+    List<Fact> upTo = facts.subList(0, firstIndexAfter(asOf));
+    for (int i = upTo.size() - 1; i >= 0; i--) {
+      if (upTo.get(i).isInteraction()) {
+        latest = upTo.get(i).at();
+        break;
+      }
+    }
+    for (Order order : ordersAsOf(asOf)) {
       if (latest == null || order.at().isAfter(latest)) latest = order.at();
     }
     return Optional.ofNullable(latest);
+  }
+
+  /** The zone of the latest fact at or before {@code asOf} that named one. */
+  public ZoneId knownZoneAsOf(Instant asOf) {
+    List<Fact> upTo = facts.subList(0, firstIndexAfter(asOf));
+    for (int i = upTo.size() - 1; i >= 0; i--) {
+      if (upTo.get(i).timezone() != null) return ZoneId.of(upTo.get(i).timezone());
+    }
+    return null;
   }
 
   public boolean seenBy(Instant asOf) {
@@ -150,10 +178,10 @@ public record Profile(
 
   private int firstIndexAfter(Instant t) {
     int lo = 0;
-    int hi = interactions.size();
+    int hi = facts.size();
     while (lo < hi) {
       int mid = (lo + hi) >>> 1;
-      if (interactions.get(mid).isAfter(t)) hi = mid;
+      if (facts.get(mid).at().isAfter(t)) hi = mid;
       else lo = mid + 1;
     }
     return lo;

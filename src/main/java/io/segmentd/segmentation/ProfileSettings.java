@@ -1,14 +1,16 @@
 package io.segmentd.segmentation;
 
 import com.typesafe.config.Config;
+import java.math.BigDecimal;
 import java.time.Duration;
+import java.util.Map;
 
 /**
  * How raw events fold into a profile.
  *
  * @param orderEvent the track event that counts as an order (Segment: {@code Order Completed})
  * @param refundEvent the track event that refunds an order (Segment: {@code Order Refunded})
- * @param interactionRetention how far behind the latest event interaction times are kept; bounds
+ * @param interactionRetention how far behind the latest event non-order facts are kept; bounds
  *     memory, must exceed every rolling window
  */
 public record ProfileSettings(String orderEvent, String refundEvent, Duration interactionRetention) {
@@ -18,5 +20,14 @@ public record ProfileSettings(String orderEvent, String refundEvent, Duration in
         config.getString("order-event"),
         config.getString("refund-event"),
         config.getDuration("interaction-retention"));
+  }
+
+  /** Segment's e-commerce spec: a non-empty {@code coupon}, or a positive {@code discount}. */
+  boolean isDiscounted(Map<String, Object> properties) {
+    Object coupon = properties.get("coupon");
+    if (coupon instanceof String s && !s.isBlank()) return true;
+    Object discount = properties.get("discount");
+    if (discount instanceof Number n) return new BigDecimal(n.toString()).signum() > 0;
+    return false;
   }
 }

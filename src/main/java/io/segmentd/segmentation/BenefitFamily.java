@@ -1,0 +1,84 @@
+package io.segmentd.segmentation;
+
+import com.typesafe.config.Config;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+
+/**
+ * {@code benefit:<name>}: the benefit whose weighted evidence in the rolling window dominates.
+ * Evidence comes from rules matching an event name, a product category or a feature; the winner
+ * needs at least {@code minEvidence} and must beat every other benefit (a tie decides nothing).
+ */
+public record BenefitFamily(Duration window, double minEvidence, List<Rule> rules) implements SegmentFamily {
+
+  /** Evidence for {@code benefit}: facts matching every condition given (event, category, feature). */
+  public record Rule(String benefit, String event, String category, String feature, double weight) {
+    boolean matches(Fact fact) {
+      if (event != null && !fact.name().equals(event)) return false;
+      if (category != null) {
+        Object single = fact.attributes().get("category");
+        Object many = fact.attributes().get(Fact.PRODUCT_CATEGORIES);
+        boolean found = category.equals(single) || (many instanceof List<?> list && list.contains(category));
+        if (!found) return false;
+      }
+      return feature == null || feature.equals(fact.attributes().get("feature"));
+    }
+  }
+
+  public static BenefitFamily fromConfig(Config config) {
+    List<Rule> rules = new ArrayList<>();
+    for (Config rule : config.getConfigList("rules")) {
+      rules.add(new Rule(
+          rule.getString("benefit"),
+          rule.hasPath("event") ? rule.getString("event") : null,
+          rule.hasPath("category") ? rule.getString("category") : null,
+          rule.hasPath("feature") ? rule.getString("feature") : null,
+          rule.hasPath("weight") ? rule.getDouble("weight") : 1.0));
+    }
+    return new BenefitFamily(config.getDuration("window"), config.getDouble("min-evidence"), List.copyOf(rules));
+  }
+
+  @Override
+  public String name() {
+    return "benefit";
+  }
+
+  private List<Fact> evidence(Profile profile, Instant asOf) {
+    return profile.factsInWindow(asOf, window, f -> rules.stream().anyMatch(r -> r.matches(f)));
+  }
+
+  @Override
+  public List<Membership> evaluate(Profile profile, Instant asOf) {
+    Map<String, Double> scores = new TreeMap<>();
+    for (Fact fact : evidence(profile, asOf)) {
+      for (Rule rule : rules) {
+        if (rule.matches(fact)) scores.merge(rule.benefit(), rule.weight(), Double::sum);
+      }
+    }
+    String best = null;
+    double bestScore = 0;
+    boolean tie = false;
+    for (Map.Entry<String, Double> score : scores.entrySet()) {
+      if (score.getValue() > bestScore) {
+        best = score.getKey();
+        bestScore = score.getValue();
+        tie = false;
+      } else if (score.getValue() == bestScore) {
+        tie = true;
+      }
+    }
+    if (best == null || tie || bestScore < minEvidence) return List.of();
+    return List.of(new Membership(SegmentId.of(name(), best), Map.of("evidence", Double.toString(bestScore),
+        "scores", scores.toString())));
+  }
+
+  @Override
+  public Optional<Instant> nextChange(Profile profile, Instant asOf) {
+    return new NextChange(asOf).windowExit(evidence(profile, asOf), window).get();
+  }
+}

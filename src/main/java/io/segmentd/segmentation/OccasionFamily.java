@@ -1,0 +1,130 @@
+package io.segmentd.segmentation;
+
+import com.typesafe.config.Config;
+import java.time.DayOfWeek;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.MonthDay;
+import java.time.ZoneId;
+import java.time.ZonedDateTime;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * {@code occasion:*} over the rolling window, in the customer's zone where known (else UTC):
+ * one segment per configured calendar window (e.g. {@code holiday-shopper}) when enough of the
+ * orders fall in it; {@code weekend} when enough interactions fall on Saturday or Sunday; and the
+ * dominant time of day ({@code morning|afternoon|evening|night}).
+ */
+public record OccasionFamily(
+    Duration window,
+    List<CalendarWindow> calendarWindows,
+    int calendarMinOrders,
+    double calendarMinShare,
+    int weekendMinInteractions,
+    double weekendMinShare,
+    List<DayPart> dayParts,
+    int dayPartMinInteractions,
+    double dayPartMinShare)
+    implements SegmentFamily {
+
+  /** A named set of yearly periods, each from one month-day to another, inclusive. */
+  public record CalendarWindow(String name, List<MonthDay[]> periods) {
+    boolean contains(MonthDay day) {
+      for (MonthDay[] period : periods) {
+        boolean inside = period[0].isAfter(period[1])
+            ? !day.isBefore(period[0]) || !day.isAfter(period[1])
+            : !day.isBefore(period[0]) && !day.isAfter(period[1]);
+        if (inside) return true;
+      }
+      return false;
+    }
+  }
+
+  /** A part of the day, [fromHour, toHour) and wrapping past midnight when from > to. */
+  public record DayPart(String name, int fromHour, int toHour) {
+    boolean contains(int hour) {
+      return fromHour <= toHour ? hour >= fromHour && hour < toHour : hour >= fromHour || hour < toHour;
+    }
+  }
+
+  public static OccasionFamily fromConfig(Config config) {
+    List<CalendarWindow> windows = new ArrayList<>();
+    for (Config w : config.getConfigList("calendar-windows")) {
+      List<MonthDay[]> periods = new ArrayList<>();
+      for (Config p : w.getConfigList("periods")) {
+        periods.add(new MonthDay[] {MonthDay.parse("--" + p.getString("from")), MonthDay.parse("--" + p.getString("to"))});
+      }
+      windows.add(new CalendarWindow(w.getString("name"), List.copyOf(periods)));
+    }
+    List<DayPart> parts = new ArrayList<>();
+    for (Config p : config.getConfigList("time-of-day.parts")) {
+      parts.add(new DayPart(p.getString("name"), p.getInt("from-hour"), p.getInt("to-hour")));
+    }
+    return new OccasionFamily(
+        config.getDuration("window"),
+        List.copyOf(windows),
+        config.getInt("calendar.min-orders"),
+        config.getDouble("calendar.min-share"),
+        config.getInt("weekend.min-interactions"),
+        config.getDouble("weekend.min-share"),
+        List.copyOf(parts),
+        config.getInt("time-of-day.min-interactions"),
+        config.getDouble("time-of-day.min-share"));
+  }
+
+  @Override
+  public String name() {
+    return "occasion";
+  }
+
+  @Override
+  public List<Membership> evaluate(Profile profile, Instant asOf) {
+    List<Membership> memberships = new ArrayList<>();
+    ZoneId known = profile.knownZoneAsOf(asOf);
+    Instant from = asOf.minus(window);
+    List<Order> orders = profile.ordersAsOf(asOf).stream().filter(o -> o.at().isAfter(from)).toList();
+    ZoneId orderZone = known != null ? known : java.time.ZoneOffset.UTC;
+    for (CalendarWindow calendar : calendarWindows) {
+      long inside = orders.stream().filter(o -> calendar.contains(MonthDay.from(o.at().atZone(orderZone)))).count();
+      if (orders.size() >= calendarMinOrders && inside >= calendarMinShare * orders.size()) {
+        memberships.add(new Membership(SegmentId.of(name(), calendar.name()),
+            Map.of("ordersInWindow", Long.toString(inside), "orders", Integer.toString(orders.size()))));
+      }
+    }
+    List<Fact> interactions = profile.factsInWindow(asOf, window, Fact::isInteraction);
+    long weekend = interactions.stream().filter(f -> {
+      DayOfWeek day = f.at().atZone(f.zone(known)).getDayOfWeek();
+      return day == DayOfWeek.SATURDAY || day == DayOfWeek.SUNDAY;
+    }).count();
+    if (interactions.size() >= weekendMinInteractions && weekend >= weekendMinShare * interactions.size()) {
+      memberships.add(new Membership(SegmentId.of(name(), "weekend"),
+          Map.of("weekendInteractions", Long.toString(weekend), "interactions", Integer.toString(interactions.size()))));
+    }
+    if (interactions.size() >= dayPartMinInteractions) {
+      Map<String, Integer> counts = new LinkedHashMap<>();
+      for (Fact fact : interactions) {
+        ZonedDateTime local = fact.at().atZone(fact.zone(known));
+        dayParts.stream().filter(p -> p.contains(local.getHour())).findFirst()
+            .ifPresent(p -> counts.merge(p.name(), 1, Integer::sum));
+      }
+      counts.entrySet().stream().max(Map.Entry.comparingByValue())
+          .filter(best -> best.getValue() >= dayPartMinShare * interactions.size())
+          .filter(best -> counts.values().stream().filter(v -> v.equals(best.getValue())).count() == 1)
+          .ifPresent(best -> memberships.add(new Membership(SegmentId.of(name(), best.getKey()),
+              Map.of("interactions", Integer.toString(best.getValue()), "of", Integer.toString(interactions.size())))));
+    }
+    return memberships;
+  }
+
+  @Override
+  public Optional<Instant> nextChange(Profile profile, Instant asOf) {
+    NextChange next = new NextChange(asOf).windowExit(profile.factsInWindow(asOf, window, Fact::isInteraction), window);
+    profile.ordersAsOf(asOf).stream().filter(o -> o.at().isAfter(asOf.minus(window))).findFirst()
+        .ifPresent(o -> next.at(o.at().plus(window)));
+    return next.get();
+  }
+}
