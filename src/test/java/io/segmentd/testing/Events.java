@@ -20,6 +20,14 @@ public final class Events {
         Map.of("order_id", orderId, "revenue", new BigDecimal(amount)));
   }
 
+  public static BehaviorEvent track(String messageId, String at, String name, Map<String, Object> properties) {
+    return new BehaviorEvent(messageId, EventType.TRACK, name, Instant.parse(at), Instant.parse(at), null, properties);
+  }
+
+  public static BehaviorEvent pageIn(String messageId, String at, String timezone) {
+    return new BehaviorEvent(messageId, EventType.PAGE, "Home", Instant.parse(at), Instant.parse(at), timezone, Map.of());
+  }
+
   public static BehaviorEvent track(String messageId, String at, String name) {
     return new BehaviorEvent(messageId, EventType.TRACK, name, Instant.parse(at), Instant.parse(at), null, Map.of());
   }
