@@ -31,6 +31,9 @@ import org.apache.pekko.persistence.typed.javadsl.EventHandler;
 import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
 import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
 import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
+import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
+import org.apache.pekko.persistence.typed.RecoveryCompleted;
+import org.apache.pekko.Done;
 import java.time.Duration;
 
 /**
@@ -58,6 +61,9 @@ public final class Customer
   /** Reads the profile with segments evaluated as of {@code asOf} (now when null). */
   public record GetProfile(Instant asOf, ActorRef<StatusReply<CustomerView>> replyTo) implements Command {}
 
+  /** Sent when a scheduled instant is due: persists the transitions time alone has caused. */
+  public record Reevaluate(Instant due, ActorRef<StatusReply<Done>> replyTo) implements Command {}
+
   public record Recorded(int accepted, int duplicates) implements CborSerializable {}
 
   public record CustomerView(String customerId, Profile profile, Instant asOf, Map<String, Membership> segments)
@@ -71,27 +77,33 @@ public final class Customer
 
   public sealed interface Event extends CborSerializable {}
 
-  /** The facts of one accepted batch (duplicates already removed). */
-  public record EventsRecorded(List<BehaviorEvent> events) implements Event {}
+  /** The facts of one accepted batch (duplicates already removed), and when they were recorded. */
+  public record EventsRecorded(List<BehaviorEvent> events, Instant recordedAt) implements Event {}
 
   public record SegmentEntered(String segment, Instant at, Cause cause) implements Event {}
 
   public record SegmentExited(String segment, Instant at, Cause cause) implements Event {}
 
   /**
-   * Why a transition happened: the message id of the event that caused it (or {@code time}),
+   * Why a transition happened: the message id of the event that caused it (or {@link #TIME}),
    * the rule version, and the values evaluated.
    */
-  public record Cause(String trigger, int ruleVersion, Map<String, String> values) {}
+  public record Cause(String trigger, int ruleVersion, Map<String, String> values) {
+    public static final String TIME = "time";
+  }
 
   // ---- state ---------------------------------------------------------------------------------
 
-  /** Profile, current memberships and the recent message ids (oldest first). */
+  /**
+   * Profile, current memberships, the instant they were last evaluated at, and the recent
+   * message ids (oldest first).
+   */
   public static final class State implements CborSerializable {
-    public static final State EMPTY = new State(Profile.EMPTY, Map.of(), List.of());
+    public static final State EMPTY = new State(Profile.EMPTY, Map.of(), null, List.of());
 
     private final Profile profile;
     private final Map<String, Membership> segments;
+    private final Instant evaluatedAt;
     private final List<String> recentMessageIds;
     @JsonIgnore private final Set<String> recentIndex;
 
@@ -99,11 +111,17 @@ public final class Customer
     public State(
         @JsonProperty("profile") Profile profile,
         @JsonProperty("segments") Map<String, Membership> segments,
+        @JsonProperty("evaluatedAt") Instant evaluatedAt,
         @JsonProperty("recentMessageIds") List<String> recentMessageIds) {
       this.profile = profile;
       this.segments = java.util.Collections.unmodifiableSortedMap(new TreeMap<>(segments));
+      this.evaluatedAt = evaluatedAt;
       this.recentMessageIds = List.copyOf(recentMessageIds);
       this.recentIndex = new HashSet<>(recentMessageIds);
+    }
+
+    public Instant getEvaluatedAt() {
+      return evaluatedAt;
     }
 
     public Profile getProfile() {
@@ -122,36 +140,42 @@ public final class Customer
       return recentIndex.contains(messageId);
     }
 
-    State withEvents(List<BehaviorEvent> events, CustomerSettings settings) {
+    State withEvents(List<BehaviorEvent> events, Instant recordedAt, CustomerSettings settings) {
       List<String> ids = new ArrayList<>(recentMessageIds);
       for (BehaviorEvent e : events) ids.add(e.messageId());
       int overflow = ids.size() - settings.rememberedMessageIds();
       List<String> kept = overflow > 0 ? ids.subList(overflow, ids.size()) : ids;
-      return new State(profile.plus(events, settings.profile()), segments, kept);
+      return new State(profile.plus(events, settings.profile()), segments, later(evaluatedAt, recordedAt), kept);
     }
 
-    State withSegment(Membership membership) {
+    State withSegment(Membership membership, Instant at) {
       Map<String, Membership> next = new TreeMap<>(segments);
       next.put(membership.segment(), membership);
-      return new State(profile, next, recentMessageIds);
+      return new State(profile, next, later(evaluatedAt, at), recentMessageIds);
     }
 
-    State withoutSegment(String segment) {
+    State withoutSegment(String segment, Instant at) {
       Map<String, Membership> next = new TreeMap<>(segments);
       next.remove(segment);
-      return new State(profile, next, recentMessageIds);
+      return new State(profile, next, later(evaluatedAt, at), recentMessageIds);
+    }
+
+    private static Instant later(Instant a, Instant b) {
+      if (a == null) return b;
+      if (b == null) return a;
+      return a.isAfter(b) ? a : b;
     }
   }
 
   // ---- behavior ------------------------------------------------------------------------------
 
-  public static void init(ActorSystem<?> system, CustomerSettings settings, Clock clock) {
+  public static void init(ActorSystem<?> system, CustomerSettings settings, Clock clock, ReevaluationScheduler scheduler) {
     ClusterSharding.get(system)
-        .init(Entity.of(ENTITY_KEY, ctx -> create(ctx.getEntityId(), settings, clock)));
+        .init(Entity.of(ENTITY_KEY, ctx -> create(ctx.getEntityId(), settings, clock, scheduler)));
   }
 
-  public static Behavior<Command> create(String customerId, CustomerSettings settings, Clock clock) {
-    return new Customer(customerId, settings, clock);
+  public static Behavior<Command> create(String customerId, CustomerSettings settings, Clock clock, ReevaluationScheduler scheduler) {
+    return new Customer(customerId, settings, clock, scheduler);
   }
 
   public static PersistenceId persistenceId(String customerId) {
@@ -166,8 +190,10 @@ public final class Customer
   private final CustomerSettings settings;
   private final Clock clock;
   private final Set<String> tags;
+  private final ReevaluationScheduler scheduler;
+  private Instant scheduled;
 
-  private Customer(String customerId, CustomerSettings settings, Clock clock) {
+  private Customer(String customerId, CustomerSettings settings, Clock clock, ReevaluationScheduler scheduler) {
     super(
         persistenceId(customerId),
         SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(5), 0.1));
@@ -175,6 +201,7 @@ public final class Customer
     this.settings = settings;
     this.clock = clock;
     this.tags = Set.of(tagFor(customerId, settings.tagSlices()));
+    this.scheduler = scheduler;
   }
 
   @Override
@@ -188,6 +215,7 @@ public final class Customer
         .forAnyState()
         .onCommand(RecordEvents.class, this::onRecordEvents)
         .onCommand(GetProfile.class, this::onGetProfile)
+        .onCommand(Reevaluate.class, this::onReevaluate)
         .build();
   }
 
@@ -202,33 +230,44 @@ public final class Customer
     if (fresh.isEmpty()) {
       return Effect().reply(command.replyTo(), StatusReply.success(recorded));
     }
-    List<Event> events = new ArrayList<>();
-    events.add(new EventsRecorded(List.copyOf(fresh)));
+    Instant now = clock.instant();
+    // Transitions that time alone caused before these events arrived come first, at their own instants.
+    Transitions transitions = Transitions.catchUp(settings.engine(), state.getProfile(), state.getSegments(), state.getEvaluatedAt(), now);
     Profile next = state.getProfile().plus(fresh, settings.profile());
     String trigger = fresh.stream().max(Comparator.comparing(BehaviorEvent::timestamp)).orElseThrow().messageId();
-    events.addAll(transitions(state.getSegments(), next, trigger));
-    return Effect().persist(events).thenReply(command.replyTo(), s -> StatusReply.success(recorded));
+    transitions = transitions.then(settings.engine(), next, now, trigger);
+    List<Event> events = new ArrayList<>();
+    events.add(new EventsRecorded(List.copyOf(fresh), now));
+    events.addAll(transitions.events());
+    return Effect().persist(events)
+        .thenRun(s -> scheduleNext(s, now))
+        .thenReply(command.replyTo(), s -> StatusReply.success(recorded));
   }
 
-  private List<Event> transitions(Map<String, Membership> current, Profile next, String trigger) {
+  private ReplyEffect<Event, State> onReevaluate(State state, Reevaluate command) {
     Instant now = clock.instant();
-    Map<String, Membership> evaluated = settings.engine().evaluate(next, now);
-    int version = settings.engine().ruleVersion();
-    List<Event> transitions = new ArrayList<>();
-    for (Membership was : current.values()) {
-      if (!evaluated.containsKey(was.segment())) {
-        Map<String, String> values = evaluated.values().stream()
-            .filter(m -> m.family().equals(was.family()))
-            .map(Membership::values).findFirst().orElse(Map.of());
-        transitions.add(new SegmentExited(was.segment(), now, new Cause(trigger, version, values)));
-      }
+    Transitions transitions = Transitions.catchUp(settings.engine(), state.getProfile(), state.getSegments(), state.getEvaluatedAt(), now);
+    // Always written again: the waker deletes the row it woken us for, even if our clock is behind its.
+    if (transitions.events().isEmpty()) {
+      scheduleNext(state, now, true);
+      return Effect().reply(command.replyTo(), StatusReply.ack());
     }
-    for (Membership is : evaluated.values()) {
-      if (!current.containsKey(is.segment())) {
-        transitions.add(new SegmentEntered(is.segment(), now, new Cause(trigger, version, is.values())));
+    return Effect().persist(transitions.events())
+        .thenRun(s -> scheduleNext(s, now, true))
+        .thenReply(command.replyTo(), s -> StatusReply.ack());
+  }
+
+  private void scheduleNext(State state, Instant now) {
+    scheduleNext(state, now, false);
+  }
+
+  private void scheduleNext(State state, Instant now, boolean force) {
+    settings.engine().nextChange(state.getProfile(), now).ifPresent(due -> {
+      if (force || !due.equals(scheduled)) {
+        scheduler.schedule(customerId, due);
+        scheduled = due;
       }
-    }
-    return transitions;
+    });
   }
 
   private ReplyEffect<Event, State> onGetProfile(State state, GetProfile command) {
@@ -242,10 +281,18 @@ public final class Customer
   public EventHandler<State, Event> eventHandler() {
     return newEventHandlerBuilder()
         .forAnyState()
-        .onEvent(EventsRecorded.class, (state, e) -> state.withEvents(e.events(), settings))
+        .onEvent(EventsRecorded.class, (state, e) -> state.withEvents(e.events(), e.recordedAt(), settings))
         .onEvent(SegmentEntered.class, (state, e) ->
-            state.withSegment(new Membership(e.segment(), e.cause().values())))
-        .onEvent(SegmentExited.class, (state, e) -> state.withoutSegment(e.segment()))
+            state.withSegment(new Membership(e.segment(), e.cause().values()), e.at()))
+        .onEvent(SegmentExited.class, (state, e) -> state.withoutSegment(e.segment(), e.at()))
+        .build();
+  }
+
+  @Override
+  public SignalHandler<State> signalHandler() {
+    // A woken customer re-announces its next instant: heals a schedule write that was lost.
+    return newSignalHandlerBuilder()
+        .onSignal(RecoveryCompleted.instance(), state -> scheduleNext(state, clock.instant()))
         .build();
   }
 

@@ -2,47 +2,88 @@ package io.segmentd.query;
 
 import io.segmentd.customer.Customer;
 import io.segmentd.ingest.InvalidRequest;
+import io.segmentd.replay.CustomerJournal;
+import io.segmentd.server.ApiError;
 import io.segmentd.server.Auth;
 import io.segmentd.server.JsonSupport;
-import io.segmentd.server.ApiError;
+import java.time.Clock;
 import java.time.DateTimeException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.function.Function;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.server.AllDirectives;
 import org.apache.pekko.http.javadsl.server.PathMatchers;
 import org.apache.pekko.http.javadsl.server.Route;
 
-/** {@code GET /v1/customers/{id}[?asOf=T]}: which segments a customer is in, and why. */
+/**
+ * Which segments a customer is in, and why:
+ * {@code GET /v1/customers/{id}[?asOf=T]} (live profile),
+ * {@code GET /v1/customers/{id}/segments[?asOf=T]} (from the journal up to T),
+ * {@code GET /v1/customers/{id}/history} (every transition with its cause).
+ */
 public final class CustomerRoutes extends AllDirectives {
   private final ClusterSharding sharding;
+  private final CustomerJournal journal;
   private final Auth auth;
   private final Duration timeout;
+  private final Clock clock;
 
-  public CustomerRoutes(ClusterSharding sharding, Auth auth, Duration timeout) {
+  public CustomerRoutes(ClusterSharding sharding, CustomerJournal journal, Auth auth, Duration timeout, Clock clock) {
     this.sharding = sharding;
+    this.journal = journal;
     this.auth = auth;
     this.timeout = timeout;
+    this.clock = clock;
   }
 
+  public record SegmentsResponse(String customerId, Instant asOf, List<String> segments, List<ProfileResponse.MembershipJson> memberships) {}
+
+  public record HistoryResponse(String customerId, List<CustomerJournal.Transition> transitions) {}
+
   public Route routes() {
-    return pathPrefix("v1", () ->
-        path(PathMatchers.segment("customers").slash(PathMatchers.segment()), customerId ->
-            get(() -> auth.withReadToken(() ->
-                parameterOptional("asOf", asOf -> profile(customerId, asOf.map(CustomerRoutes::instant)))))));
+    return pathPrefix("v1", () -> pathPrefix("customers", () -> pathPrefix(PathMatchers.segment(), customerId ->
+        get(() -> auth.withReadToken(() -> concat(
+            pathEnd(() -> parameterOptional("asOf", asOf -> profile(customerId, asOf.map(CustomerRoutes::instant)))),
+            path("segments", () -> parameterOptional("asOf", asOf ->
+                segmentsAsOf(customerId, asOf.map(CustomerRoutes::instant).orElseGet(clock::instant)))),
+            path("history", () -> history(customerId))))))));
   }
 
   private Route profile(String customerId, Optional<Instant> asOf) {
     return onSuccess(
         sharding.entityRefFor(Customer.ENTITY_KEY, customerId)
             .<Customer.CustomerView>askWithStatus(replyTo -> new Customer.GetProfile(asOf.orElse(null), replyTo), timeout),
-        view -> view.exists()
-            ? complete(StatusCodes.OK, ProfileResponse.of(view), JsonSupport.json())
-            : complete(StatusCodes.NOT_FOUND, new ApiError("not_found", "no events recorded for customer '" + customerId + "'"),
-                JsonSupport.json()));
+        view -> view.exists() ? ok(ProfileResponse.of(view)) : unknown(customerId));
+  }
+
+  private Route segmentsAsOf(String customerId, Instant asOf) {
+    return onSuccess(journal.asOf(customerId, asOf), found -> orUnknown(customerId, found, result ->
+        new SegmentsResponse(customerId, asOf, List.copyOf(result.segments().keySet()),
+            result.segments().values().stream().map(m -> new ProfileResponse.MembershipJson(m.segment(), m.values())).toList())));
+  }
+
+  private Route history(String customerId) {
+    return onSuccess(journal.history(customerId), found -> orUnknown(customerId, found,
+        transitions -> new HistoryResponse(customerId, transitions)));
+  }
+
+  private <T, R> Route orUnknown(String customerId, Optional<T> found, Function<T, R> body) {
+    return found.map(t -> ok(body.apply(t))).orElseGet(() -> unknown(customerId));
+  }
+
+  private Route ok(Object body) {
+    return complete(StatusCodes.OK, body, JsonSupport.json());
+  }
+
+  private Route unknown(String customerId) {
+    return complete(StatusCodes.NOT_FOUND, new ApiError("not_found", "no events recorded for customer '" + customerId + "'"),
+        JsonSupport.json());
   }
 
   private static Instant instant(String text) {

@@ -3,11 +3,14 @@ package io.segmentd.server;
 import com.typesafe.config.Config;
 import io.segmentd.customer.Customer;
 import io.segmentd.customer.CustomerSettings;
+import io.segmentd.customer.CassandraReevaluationSchedule;
+import io.segmentd.customer.ReevaluationWaker;
 import io.segmentd.ingest.EventRecorder;
 import io.segmentd.ingest.IngestRoutes;
 import io.segmentd.ingest.IngestSettings;
 import io.segmentd.ingest.SegmentPayloadParser;
 import io.segmentd.query.CustomerRoutes;
+import io.segmentd.replay.CustomerJournal;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.CompletionStage;
@@ -52,24 +55,28 @@ public final class SegmentdNode implements AutoCloseable {
       }
       PekkoManagement.get(Adapter.toClassic(system)).start().toCompletableFuture().get(30, TimeUnit.SECONDS);
 
+      var session = CassandraSessionRegistry.get(system).sessionFor("pekko.persistence.cassandra");
       if (segmentd.getBoolean("cassandra.create-schema")) {
-        var session = CassandraSessionRegistry.get(system).sessionFor("pekko.persistence.cassandra");
         SchemaApplier.apply(session, segmentd.getConfig("cassandra")).toCompletableFuture().get(120, TimeUnit.SECONDS);
         log.info("schema applied to keyspace {}", segmentd.getString("cassandra.keyspace"));
       }
 
-      CustomerSettings customerSettings = CustomerSettings.fromConfig(segmentd);
-      Customer.init(system, customerSettings, clock);
-
       Config http = segmentd.getConfig("http");
       Duration askTimeout = http.getDuration("ask-timeout");
+      CustomerSettings customerSettings = CustomerSettings.fromConfig(segmentd);
+      Config reevaluation = segmentd.getConfig("reevaluation");
+      var schedule = new CassandraReevaluationSchedule(session, system, segmentd.getString("cassandra.keyspace"), reevaluation.getInt("slices"));
+      Customer.init(system, customerSettings, clock, schedule);
+      ReevaluationWaker.init(system, schedule, clock, reevaluation.getDuration("tick-interval"), askTimeout, reevaluation.getInt("parallelism"));
+
       ClusterSharding sharding = ClusterSharding.get(system);
       Auth auth = new Auth(http.getString("write-key"), http.getString("read-token"));
       IngestSettings ingestSettings = IngestSettings.fromConfig(segmentd.getConfig("ingest"));
       IngestRoutes ingest = new IngestRoutes(
           new SegmentPayloadParser(JsonSupport.MAPPER, ingestSettings, customerSettings.profile()),
           new EventRecorder(sharding, askTimeout), auth, ingestSettings, clock);
-      CustomerRoutes customers = new CustomerRoutes(sharding, auth, askTimeout);
+      CustomerJournal journal = new CustomerJournal(system, customerSettings.engine(), customerSettings.profile());
+      CustomerRoutes customers = new CustomerRoutes(sharding, journal, auth, askTimeout, clock);
       ErrorHandling errors = new ErrorHandling();
       Route routes = errors.handled(errors.concat(ingest.routes(), customers.routes()));
 

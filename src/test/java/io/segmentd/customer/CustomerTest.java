@@ -38,12 +38,14 @@ class CustomerTest {
           .withFallback(ConfigFactory.parseResources("serialization.conf")));
 
   private final MutableClock clock = new MutableClock(Instant.parse("2024-03-01T00:00:00Z"));
+  private final List<Instant> scheduledAt = new java.util.concurrent.CopyOnWriteArrayList<>();
+  private final ReevaluationScheduler scheduled = (customerId, due) -> scheduledAt.add(due);
   private EventSourcedBehaviorTestKit<Command, Event, State> kit;
 
   @BeforeEach
   void setUp() {
     kit = EventSourcedBehaviorTestKit.create(testKit.system(),
-        Customer.create("c-1", TestSettings.customer(Map.of("segmentd.customer.snapshot-every", 3)), clock));
+        Customer.create("c-1", TestSettings.customer(Map.of("segmentd.customer.snapshot-every", 3)), clock, scheduled));
   }
 
   @AfterAll
@@ -62,7 +64,7 @@ class CustomerTest {
     assertEquals(new Recorded(2, 0), result.reply().getValue());
     Event first = result.events().get(0);
     assertEquals(new Customer.EventsRecorded(List.of(
-        order("m1", "2024-02-20T10:00:00Z", "o1", "19.99"), page("m2", "2024-02-21T10:00:00Z"))), first);
+        order("m1", "2024-02-20T10:00:00Z", "o1", "19.99"), page("m2", "2024-02-21T10:00:00Z")), clock.instant()), first);
     var profile = result.state().getProfile();
     assertEquals(2, profile.eventCount());
     assertEquals(1, profile.purchasingAsOf(clock.instant()).orders());
@@ -116,8 +118,8 @@ class CustomerTest {
 
   @Test
   void onlyTransitionsAreTagged() {
-    Customer customer = (Customer) Customer.create("c-1", TestSettings.customer(Map.of()), clock);
-    assertTrue(customer.tagsFor(new Customer.EventsRecorded(List.of())).isEmpty());
+    Customer customer = (Customer) Customer.create("c-1", TestSettings.customer(Map.of()), clock, ReevaluationScheduler.NONE);
+    assertTrue(customer.tagsFor(new Customer.EventsRecorded(List.of(), clock.instant())).isEmpty());
     assertEquals(java.util.Set.of(Customer.tagFor("c-1", 8)),
         customer.tagsFor(new Customer.SegmentEntered("engagement:high", clock.instant(), new Customer.Cause("m", 1, Map.of()))));
   }
@@ -160,5 +162,50 @@ class CustomerTest {
     assertEquals(List.of("engagement:occasional", "journey:customer", "loyalty:one-time", "purchasing:new", "usage:light"),
         List.copyOf(view.segments().keySet()));
     assertEquals(new BigDecimal("30.00"), view.profile().purchasingAsOf(view.asOf()).revenue());
+  }
+
+  private static String segmentOf(Event e) {
+    return e instanceof Customer.SegmentEntered en ? "+" + en.segment() + "@" + en.at() + "/" + en.cause().trigger()
+        : e instanceof Customer.SegmentExited ex ? "-" + ex.segment() + "@" + ex.at() + "/" + ex.cause().trigger() : "facts";
+  }
+
+  @Test
+  void windowEdgesArePersistedAtTheirExactInstantsWithTimeAsCause() {
+    clock.set(Instant.parse("2024-03-01T10:00:00Z"));
+    record(page("m1", "2024-03-01T09:00:00Z"));
+    assertEquals(List.of(Instant.parse("2024-03-29T09:00:00Z")), scheduledAt, "the usage window (28 days) passes first");
+
+    clock.set(Instant.parse("2024-04-02T00:00:00Z"));
+    var woken = kit.<StatusReply<org.apache.pekko.Done>>runCommand(replyTo -> new Customer.Reevaluate(Instant.parse("2024-03-29T09:00:00Z"), replyTo));
+
+    assertTrue(woken.reply().isSuccess());
+    assertEquals(List.of(
+        "-usage:light@2024-03-29T09:00:00Z/time", "+usage:inactive@2024-03-29T09:00:00Z/time",
+        "-engagement:occasional@2024-03-31T09:00:00Z/time", "+engagement:dormant@2024-03-31T09:00:00Z/time"),
+        woken.events().stream().map(CustomerTest::segmentOf).toList());
+    assertEquals(Instant.parse("2024-05-30T09:00:00.000000001Z"), scheduledAt.get(scheduledAt.size() - 1), "then lapsing after 90 days");
+  }
+
+  @Test
+  void transitionsTimeCausedComeBeforeThoseOfALateArrivingEvent() {
+    clock.set(Instant.parse("2024-03-01T10:00:00Z"));
+    record(page("m1", "2024-03-01T09:00:00Z"));
+    clock.set(Instant.parse("2024-04-02T00:00:00Z"));
+    var result = record(page("m2", "2024-04-01T23:00:00Z"));
+    assertEquals(List.of("facts",
+        "-usage:light@2024-03-29T09:00:00Z/time", "+usage:inactive@2024-03-29T09:00:00Z/time",
+        "-engagement:occasional@2024-03-31T09:00:00Z/time", "+engagement:dormant@2024-03-31T09:00:00Z/time",
+        "-engagement:dormant@2024-04-02T00:00:00Z/m2", "-usage:inactive@2024-04-02T00:00:00Z/m2",
+        "+engagement:occasional@2024-04-02T00:00:00Z/m2", "+usage:light@2024-04-02T00:00:00Z/m2"),
+        result.events().stream().map(CustomerTest::segmentOf).toList());
+  }
+
+  @Test
+  void reevaluatingBeforeAnythingIsDueChangesNothingButReschedules() {
+    clock.set(Instant.parse("2024-03-01T10:00:00Z"));
+    record(page("m1", "2024-03-01T09:00:00Z"));
+    var woken = kit.<StatusReply<org.apache.pekko.Done>>runCommand(replyTo -> new Customer.Reevaluate(Instant.parse("2024-03-29T09:00:00Z"), replyTo));
+    assertTrue(woken.events().isEmpty());
+    assertEquals(List.of(Instant.parse("2024-03-29T09:00:00Z"), Instant.parse("2024-03-29T09:00:00Z")), scheduledAt);
   }
 }

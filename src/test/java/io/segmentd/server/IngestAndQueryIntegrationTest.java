@@ -82,7 +82,13 @@ class IngestAndQueryIntegrationTest {
       assertEquals("2024-02-20T09:10:00Z", purchasing.get("firstOrderAt").asText());
       assertEquals("2024-02-25T17:00:00Z", purchasing.get("lastOrderAt").asText());
       // five interactions (page, view, two orders, refund) in the 30 days before the clock
-      assertEquals(List.of("engagement:average", "journey:repeat", "loyalty:repeat"), texts(profile.get("segments")));
+      // orders 09:10 and 17:00 UTC, views 09:00 and 09:05, refund 10:00: mornings; R=5, F=2, M=1: potential loyalist
+      List<String> expected = List.of("engagement:average", "journey:repeat", "loyalty:repeat", "occasion:morning",
+          "purchasing:potential-loyalist", "usage:light");
+      assertEquals(expected, texts(profile.get("segments")));
+      JsonNode fromJournal = client.get("/v1/customers/alice/segments").json();
+      assertEquals(expected, texts(fromJournal.get("segments")));
+      assertEquals(clock.instant().toString(), fromJournal.get("asOf").asText());
       assertEquals(200, client.get("/v1/customers/anon-7").status());
     }
   }
@@ -186,8 +192,15 @@ class IngestAndQueryIntegrationTest {
         ]}""").status());
     JsonNode early = api.get("/v1/customers/asof?asOf=2023-01-20T00:00:00Z").json();
     assertEquals("2023-01-20T00:00:00Z", early.get("asOf").asText());
-    assertEquals(List.of("engagement:occasional", "journey:customer", "loyalty:one-time"), texts(early.get("segments")));
+    List<String> expected = List.of("engagement:occasional", "journey:customer", "loyalty:one-time", "purchasing:new", "usage:light");
+    assertEquals(expected, texts(early.get("segments")));
     assertEquals(1, early.get("purchasing").get("orders").asInt());
+    JsonNode fromJournal = api.get("/v1/customers/asof/segments?asOf=2023-01-20T00:00:00Z").json();
+    assertEquals("asof", fromJournal.get("customerId").asText());
+    assertEquals("2023-01-20T00:00:00Z", fromJournal.get("asOf").asText());
+    assertEquals(expected, texts(fromJournal.get("segments")));
+    assertEquals(404, api.get("/v1/customers/nobody/segments?asOf=2023-01-20T00:00:00Z").status());
+    assertEquals(404, api.get("/v1/customers/nobody/history").status());
     assertEquals(400, api.get("/v1/customers/asof?asOf=last-tuesday").status());
   }
 

@@ -1,0 +1,120 @@
+package io.segmentd.customer;
+
+import com.datastax.oss.driver.api.core.cql.Row;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Function;
+import org.apache.pekko.Done;
+import org.apache.pekko.NotUsed;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.stream.connectors.cassandra.javadsl.CassandraSession;
+import org.apache.pekko.stream.javadsl.Source;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The re-evaluation schedule in Cassandra: rows {@code (slice, hour) -> (due, customer)} plus an
+ * index of non-empty hours per slice. Writes come from the entities; reads and deletes from the
+ * waker of each slice, which touches only hours that hold something due.
+ */
+public final class CassandraReevaluationSchedule implements ReevaluationScheduler {
+  private static final Logger log = LoggerFactory.getLogger(CassandraReevaluationSchedule.class);
+  private static final long HOUR_MS = Duration.ofHours(1).toMillis();
+
+  private final CassandraSession session;
+  private final ActorSystem<?> system;
+  private final int slices;
+  private final String insertHour;
+  private final String insertDue;
+  private final String selectHours;
+  private final String selectDue;
+  private final String selectAny;
+  private final String deleteDue;
+  private final String deleteHour;
+
+  public record Due(int slice, long hour, Instant due, String customerId) {}
+
+  public CassandraReevaluationSchedule(CassandraSession session, ActorSystem<?> system, String keyspace, int slices) {
+    this.session = session;
+    this.system = system;
+    this.slices = slices;
+    this.insertHour = "INSERT INTO " + keyspace + ".reevaluation_hours (slice, hour) VALUES (?, ?)";
+    this.insertDue = "INSERT INTO " + keyspace + ".reevaluation_schedule (slice, hour, due, customer_id) VALUES (?, ?, ?, ?)";
+    this.selectHours = "SELECT hour FROM " + keyspace + ".reevaluation_hours WHERE slice = ? AND hour <= ?";
+    this.selectDue = "SELECT due, customer_id FROM " + keyspace + ".reevaluation_schedule WHERE slice = ? AND hour = ? AND due <= ?";
+    this.selectAny = "SELECT customer_id FROM " + keyspace + ".reevaluation_schedule WHERE slice = ? AND hour = ? LIMIT 1";
+    this.deleteDue = "DELETE FROM " + keyspace + ".reevaluation_schedule WHERE slice = ? AND hour = ? AND due = ? AND customer_id = ?";
+    this.deleteHour = "DELETE FROM " + keyspace + ".reevaluation_hours WHERE slice = ? AND hour = ?";
+  }
+
+  public int slices() {
+    return slices;
+  }
+
+  public int sliceOf(String customerId) {
+    return Math.floorMod(customerId.hashCode(), slices);
+  }
+
+  @Override
+  public void schedule(String customerId, Instant due) {
+    write(customerId, roundUpToMillis(due), 3);
+  }
+
+  /** Cassandra keeps milliseconds: rounding up never wakes a customer before its instant. */
+  static Instant roundUpToMillis(Instant due) {
+    Instant truncated = due.truncatedTo(ChronoUnit.MILLIS);
+    return truncated.equals(due) ? due : truncated.plusMillis(1);
+  }
+
+  private void write(String customerId, Instant due, int attemptsLeft) {
+    int slice = sliceOf(customerId);
+    long hour = due.toEpochMilli() / HOUR_MS;
+    // The hour index first: a missing schedule row after it is harmless, the reverse would hide the row.
+    session.executeWrite(insertHour, slice, hour)
+        .thenCompose(d -> session.executeWrite(insertDue, slice, hour, due, customerId))
+        .whenComplete((done, failure) -> {
+          if (failure == null) return;
+          if (attemptsLeft > 1) {
+            log.warn("scheduling {} at {} failed, retrying: {}", customerId, due, failure.getMessage());
+            system.scheduler().scheduleOnce(Duration.ofMillis(500), () -> write(customerId, due, attemptsLeft - 1), system.executionContext());
+          } else {
+            log.error("scheduling {} at {} failed; it is re-scheduled when the customer is next woken", customerId, due, failure);
+          }
+        });
+  }
+
+  /**
+   * Wakes every customer of {@code slice} due at or before {@code now} with {@code wake}, deleting
+   * each row once its customer has confirmed; completes with the number woken.
+   */
+  public CompletionStage<Integer> wakeDue(int slice, Instant now, Function<Due, CompletionStage<Done>> wake, int parallelism) {
+    long currentHour = now.toEpochMilli() / HOUR_MS;
+    return session.select(selectHours, slice, currentHour)
+        .map(row -> row.getLong("hour"))
+        .flatMapConcat(hour -> wakeHour(slice, hour, now, currentHour, wake, parallelism))
+        .runFold(0, Integer::sum, system);
+  }
+
+  private Source<Integer, NotUsed> wakeHour(int slice, long hour, Instant now, long currentHour,
+                                            Function<Due, CompletionStage<Done>> wake, int parallelism) {
+    Source<Integer, NotUsed> woken = session.select(selectDue, slice, hour, now)
+        .map((Row row) -> new Due(slice, hour, row.getInstant("due"), row.getString("customer_id")))
+        .mapAsyncUnordered(parallelism, due -> wake.apply(due)
+            .thenCompose(d -> session.executeWrite(deleteDue, slice, hour, due.due(), due.customerId()))
+            .thenApply(d -> 1)
+            .exceptionally(failure -> {
+              log.warn("waking {} due {} failed; retried on the next tick: {}", due.customerId(), due.due(), failure.getMessage());
+              return 0;
+            }));
+    // An hour well in the past that is now empty leaves the index (one hour of grace for late writers).
+    Source<Integer, NotUsed> cleanup = Source.lazyCompletionStage(() -> hour >= currentHour - 1
+        ? CompletableFuture.completedFuture(0)
+        : session.selectOne(selectAny, slice, hour).thenCompose(any -> any.isPresent()
+            ? CompletableFuture.completedFuture(0)
+            : session.executeWrite(deleteHour, slice, hour).thenApply(d -> 0)));
+    return woken.concat(cleanup);
+  }
+}

@@ -1,0 +1,57 @@
+package io.segmentd.customer;
+
+import io.segmentd.customer.Customer.Cause;
+import io.segmentd.customer.Customer.Event;
+import io.segmentd.customer.Customer.SegmentEntered;
+import io.segmentd.customer.Customer.SegmentExited;
+import io.segmentd.segmentation.Membership;
+import io.segmentd.segmentation.Profile;
+import io.segmentd.segmentation.SegmentEngine;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/** The segment transitions of one command, and the memberships they lead to. */
+record Transitions(List<Event> events, Map<String, Membership> memberships) {
+  /** Bounds the walk over window edges after a long outage; the rest follows on the next wake-up. */
+  private static final int MAX_STEPS = 10_000;
+
+  /**
+   * Walks the instants at which {@code profile}'s memberships change by time alone, from
+   * {@code since} up to {@code now}, emitting each change at its exact instant.
+   */
+  static Transitions catchUp(SegmentEngine engine, Profile profile, Map<String, Membership> current, Instant since, Instant now) {
+    Transitions result = new Transitions(List.of(), current);
+    if (since == null || profile.isEmpty()) return result;
+    Optional<Instant> next = engine.nextChange(profile, since);
+    for (int step = 0; next.isPresent() && !next.get().isAfter(now) && step < MAX_STEPS; step++) {
+      Instant at = next.get();
+      result = result.then(engine, profile, at, Cause.TIME);
+      next = engine.nextChange(profile, at);
+    }
+    return result;
+  }
+
+  /** Adds the transitions from these memberships to those of {@code profile} at {@code at}. */
+  Transitions then(SegmentEngine engine, Profile profile, Instant at, String trigger) {
+    Map<String, Membership> evaluated = engine.evaluate(profile, at);
+    int version = engine.ruleVersion();
+    List<Event> out = new ArrayList<>(events);
+    for (Membership was : memberships.values()) {
+      if (!evaluated.containsKey(was.segment())) {
+        Map<String, String> values = evaluated.values().stream()
+            .filter(m -> m.family().equals(was.family()))
+            .map(Membership::values).findFirst().orElse(Map.of());
+        out.add(new SegmentExited(was.segment(), at, new Cause(trigger, version, values)));
+      }
+    }
+    for (Membership is : evaluated.values()) {
+      if (!memberships.containsKey(is.segment())) {
+        out.add(new SegmentEntered(is.segment(), at, new Cause(trigger, version, is.values())));
+      }
+    }
+    return new Transitions(List.copyOf(out), evaluated);
+  }
+}
