@@ -37,19 +37,18 @@ record Transitions(List<Event> events, Map<String, Membership> memberships) {
   /** Adds the transitions from these memberships to those of {@code profile} at {@code at}. */
   Transitions then(SegmentEngine engine, Profile profile, Instant at, String trigger) {
     Map<String, Membership> evaluated = engine.evaluate(profile, at);
-    int version = engine.ruleVersion();
     List<Event> out = new ArrayList<>(events);
     for (Membership was : memberships.values()) {
       if (!evaluated.containsKey(was.segment())) {
         Map<String, String> values = evaluated.values().stream()
             .filter(m -> m.family().equals(was.family()))
             .map(Membership::values).findFirst().orElse(Map.of());
-        out.add(new SegmentExited(was.segment(), at, new Cause(trigger, version, values)));
+        out.add(new SegmentExited(was.segment(), at, new Cause(trigger, engine.versionOf(was.segment()), values)));
       }
     }
     for (Membership is : evaluated.values()) {
       if (!memberships.containsKey(is.segment())) {
-        out.add(new SegmentEntered(is.segment(), at, new Cause(trigger, version, is.values())));
+        out.add(new SegmentEntered(is.segment(), at, new Cause(trigger, engine.versionOf(is.segment()), is.values())));
       }
     }
     return new Transitions(List.copyOf(out), evaluated);

@@ -129,6 +129,7 @@ public record Profile(
 
   /** Facts in the half-open window {@code (from, to]}, oldest first. */
   public List<Fact> factsBetween(Instant from, Instant to) {
+    if (to.isBefore(from)) return List.of();
     return facts.subList(firstIndexAfter(from), firstIndexAfter(to));
   }
 

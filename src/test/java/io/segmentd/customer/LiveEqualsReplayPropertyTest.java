@@ -48,7 +48,14 @@ class LiveEqualsReplayPropertyTest {
   @Test
   void liveSegmentsEqualAFreshFoldOfTheJournalAndThePureCoreInAnyArrivalOrder() {
     Random random = new Random(20261129);
-    CustomerSettings settings = TestSettings.customer(Map.of("segmentd.customer.snapshot-every", 7));
+    CustomerSettings settings = TestSettings.customer("""
+        segmentd.customer.snapshot-every = 7
+        segmentd.segments.custom = [
+          {"id": "custom:spender", "version": 1, "rule": {"sum": {"event": "Order Completed", "property": "revenue", "within": "45d"}, "gte": 600}},
+          {"id": "custom:lapsed-reviewer", "version": 1, "rule": {"all": [
+            {"lastOccurrence": {"event": "Product Reviewed"}, "moreThan": "20d"},
+            {"not": {"segment": "engagement:high"}}]}}
+        ]""");
     SegmentEngine engine = settings.engine();
     for (int history = 0; history < 40; history++) {
       String customerId = "p-" + history;

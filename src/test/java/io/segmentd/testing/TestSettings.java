@@ -19,6 +19,11 @@ public final class TestSettings {
     return CustomerSettings.fromConfig(segmentd(overrides));
   }
 
+  /** With overrides written in HOCON, e.g. custom segment definitions. */
+  public static CustomerSettings customer(String hocon) {
+    return CustomerSettings.fromConfig(ConfigFactory.parseString(hocon).withFallback(ConfigFactory.load()).resolve().getConfig("segmentd"));
+  }
+
   public static SegmentEngine engine() {
     return SegmentEngine.fromConfig(segmentd(Map.of()).getConfig("segments"));
   }

@@ -1,0 +1,47 @@
+package io.segmentd.segmentation.custom;
+
+import io.segmentd.segmentation.Membership;
+import io.segmentd.segmentation.Profile;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The user-defined segments, evaluated after the built-in families (whose memberships rules may
+ * refer to) and in definition order (so a definition may refer to an earlier one).
+ */
+public record CustomFamily(List<CustomDefinition> definitions) {
+
+  public List<Membership> evaluate(Profile profile, Instant asOf, Map<String, Membership> builtIn) {
+    Map<String, Membership> known = new LinkedHashMap<>(builtIn);
+    List<Membership> memberships = new ArrayList<>();
+    if (!profile.seenBy(asOf)) return memberships;
+    for (CustomDefinition definition : definitions) {
+      Map<String, String> values = new LinkedHashMap<>();
+      if (definition.rule().test(new Rule.Context(profile, asOf, known, values))) {
+        Membership m = new Membership(definition.id(), Map.copyOf(values));
+        memberships.add(m);
+        known.put(m.segment(), m);
+      }
+    }
+    return memberships;
+  }
+
+  public Optional<Instant> nextChange(Profile profile, Instant asOf, Map<String, Membership> builtIn) {
+    Instant[] earliest = {null};
+    Rule.Context context = new Rule.Context(profile, asOf, builtIn, new LinkedHashMap<>());
+    for (CustomDefinition definition : definitions) {
+      definition.rule().candidates(context, candidate -> {
+        if (candidate.isAfter(asOf) && (earliest[0] == null || candidate.isBefore(earliest[0]))) earliest[0] = candidate;
+      });
+    }
+    return Optional.ofNullable(earliest[0]);
+  }
+
+  public Optional<CustomDefinition> definition(String id) {
+    return definitions.stream().filter(d -> d.id().equals(id)).findFirst();
+  }
+}

@@ -1,0 +1,214 @@
+package io.segmentd.segmentation.custom;
+
+import io.segmentd.segmentation.Fact;
+import io.segmentd.segmentation.Membership;
+import io.segmentd.segmentation.Profile;
+import java.math.BigDecimal;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Consumer;
+
+/** A node of a custom segment's rule; evaluated as of an instant over the profile's facts. */
+public sealed interface Rule {
+
+  /** What a rule sees: the profile, the instant, the built-in memberships, and where to note values. */
+  record Context(Profile profile, Instant asOf, Map<String, Membership> memberships, Map<String, String> values) {}
+
+  boolean test(Context context);
+
+  /** Instants after which this rule may answer differently without new events. */
+  void candidates(Context context, Consumer<Instant> candidate);
+
+  record All(List<Rule> rules) implements Rule {
+    public boolean test(Context c) {
+      boolean all = true;
+      for (Rule r : rules) all &= r.test(c); // evaluate every child so all values are recorded
+      return all;
+    }
+
+    public void candidates(Context c, Consumer<Instant> out) {
+      rules.forEach(r -> r.candidates(c, out));
+    }
+  }
+
+  record Any(List<Rule> rules) implements Rule {
+    public boolean test(Context c) {
+      boolean any = false;
+      for (Rule r : rules) any |= r.test(c);
+      return any;
+    }
+
+    public void candidates(Context c, Consumer<Instant> out) {
+      rules.forEach(r -> r.candidates(c, out));
+    }
+  }
+
+  record Not(Rule rule) implements Rule {
+    public boolean test(Context c) {
+      return !rule.test(c);
+    }
+
+    public void candidates(Context c, Consumer<Instant> out) {
+      rule.candidates(c, out);
+    }
+  }
+
+  /** Membership of another (built-in) segment; its own family announces when it changes. */
+  record InSegment(String segment) implements Rule {
+    public boolean test(Context c) {
+      return c.memberships().containsKey(segment);
+    }
+
+    public void candidates(Context c, Consumer<Instant> out) {}
+  }
+
+  /** Which events count: by name, optionally with a property equal to a value, within a time range. */
+  record Selector(String event, String whereProperty, Object whereEquals, Range range) {
+    List<Fact> facts(Context c) {
+      Instant from = range.from(c.asOf());
+      Instant to = range.to(c.asOf());
+      return c.profile().factsBetween(from, to).stream()
+          .filter(f -> f.name().equals(event))
+          .filter(f -> whereProperty == null || equal(f.attributes().get(whereProperty), whereEquals))
+          .toList();
+    }
+
+    private static boolean equal(Object actual, Object expected) {
+      if (actual instanceof Number a && expected instanceof Number e) {
+        return new BigDecimal(a.toString()).compareTo(new BigDecimal(e.toString())) == 0;
+      }
+      return expected.equals(actual);
+    }
+  }
+
+  /** A time range relative to the instant evaluated: {@code (asOf - d, asOf]}, {@code [from, to)} intersected with {@code (.., asOf]}, or all time. */
+  sealed interface Range {
+    Instant from(Instant asOf);
+
+    Instant to(Instant asOf);
+
+    void candidates(List<Fact> inRange, Instant asOf, Consumer<Instant> out);
+
+    record Within(Duration window) implements Range {
+      public Instant from(Instant asOf) {
+        return asOf.minus(window);
+      }
+
+      public Instant to(Instant asOf) {
+        return asOf;
+      }
+
+      public void candidates(List<Fact> inRange, Instant asOf, Consumer<Instant> out) {
+        if (!inRange.isEmpty()) out.accept(inRange.get(0).at().plus(window));
+      }
+    }
+
+    /** Events at or after {@code start} and before {@code end}. */
+    record Between(Instant start, Instant end) implements Range {
+      public Instant from(Instant asOf) {
+        return start.minusNanos(1);
+      }
+
+      public Instant to(Instant asOf) {
+        Instant lastIncluded = end.minusNanos(1);
+        return asOf.isBefore(lastIncluded) ? asOf : lastIncluded;
+      }
+
+      public void candidates(List<Fact> inRange, Instant asOf, Consumer<Instant> out) {}
+    }
+
+    record AllTime() implements Range {
+      public Instant from(Instant asOf) {
+        return Instant.MIN;
+      }
+
+      public Instant to(Instant asOf) {
+        return asOf;
+      }
+
+      public void candidates(List<Fact> inRange, Instant asOf, Consumer<Instant> out) {}
+    }
+  }
+
+  enum Function { COUNT, SUM, MIN, MAX }
+
+  enum Comparison {
+    GTE, GT, LTE, LT, EQ;
+
+    boolean holds(BigDecimal value, BigDecimal threshold) {
+      int c = value.compareTo(threshold);
+      return switch (this) {
+        case GTE -> c >= 0;
+        case GT -> c > 0;
+        case LTE -> c <= 0;
+        case LT -> c < 0;
+        case EQ -> c == 0;
+      };
+    }
+  }
+
+  /** count/sum/min/max of an event (property) compared with a number. */
+  record Aggregate(String path, Function function, Selector selector, String property, Comparison comparison, BigDecimal threshold)
+      implements Rule {
+    public boolean test(Context c) {
+      List<Fact> facts = selector.facts(c);
+      Optional<BigDecimal> value = switch (function) {
+        case COUNT -> Optional.of(BigDecimal.valueOf(facts.size()));
+        case SUM -> Optional.of(numbers(facts).stream().reduce(BigDecimal.ZERO, BigDecimal::add));
+        case MIN -> numbers(facts).stream().min(BigDecimal::compareTo);
+        case MAX -> numbers(facts).stream().max(BigDecimal::compareTo);
+      };
+      c.values().put(path, value.map(BigDecimal::toPlainString).orElse("none"));
+      return value.isPresent() && comparison.holds(value.get(), threshold);
+    }
+
+    private List<BigDecimal> numbers(List<Fact> facts) {
+      List<BigDecimal> numbers = new ArrayList<>();
+      for (Fact f : facts) {
+        Object v = f.attributes().get(property);
+        if (v instanceof Number n) numbers.add(new BigDecimal(n.toString()));
+        else if (v instanceof String s) {
+          try {
+            numbers.add(new BigDecimal(s));
+          } catch (NumberFormatException ignored) {
+            // not a number: not counted
+          }
+        }
+      }
+      return numbers;
+    }
+
+    public void candidates(Context c, Consumer<Instant> out) {
+      selector.range().candidates(selector.facts(c), c.asOf(), out);
+    }
+  }
+
+  /**
+   * The last (or first) occurrence of an event: {@code within} d means it happened in
+   * {@code (asOf - d, asOf]}; {@code moreThan} d means it happened, longer than d ago.
+   */
+  record Occurrence(String path, boolean last, Selector selector, Duration within, Duration moreThan) implements Rule {
+    public boolean test(Context c) {
+      Optional<Instant> at = occurrence(c);
+      c.values().put(path, at.map(Instant::toString).orElse("never"));
+      if (at.isEmpty()) return false;
+      Duration ago = Duration.between(at.get(), c.asOf());
+      if (within != null) return ago.compareTo(within) < 0;
+      return ago.compareTo(moreThan) > 0;
+    }
+
+    private Optional<Instant> occurrence(Context c) {
+      List<Fact> facts = selector.facts(c);
+      if (facts.isEmpty()) return Optional.empty();
+      return Optional.of(last ? facts.get(facts.size() - 1).at() : facts.get(0).at());
+    }
+
+    public void candidates(Context c, Consumer<Instant> out) {
+      occurrence(c).ifPresent(at -> out.accept(within != null ? at.plus(within) : at.plus(moreThan).plusNanos(1)));
+    }
+  }
+}
