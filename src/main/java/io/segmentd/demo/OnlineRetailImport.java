@@ -168,6 +168,7 @@ public final class OnlineRetailImport {
     event.put("event", invoice.isCancellation() ? "Order Refunded" : "Order Completed");
     event.put("messageId", "online-retail:" + invoice.invoiceNo());
     event.put("timestamp", invoice.at().toString());
+    event.putObject("context").put("timezone", options.zone().getId());
     ObjectNode properties = event.putObject("properties");
     properties.put("order_id", invoice.invoiceNo());
     properties.put("revenue", invoice.amount().abs());
@@ -245,15 +246,19 @@ public final class OnlineRetailImport {
       }));
     }
     CompletableFuture.allOf(reads.toArray(CompletableFuture[]::new)).join();
-    System.out.printf("%nCustomers per segment as of %s (the data set's last event):%n", asOf);
+    System.out.printf("%nCustomers per segment as of %s (the data set's last event), of %,d customers:%n", asOf, customers.size());
+    // Every segment the families can produce, in family order, so empty ones show as 0.
+    java.util.LinkedHashSet<String> all = new java.util.LinkedHashSet<>(
+        io.segmentd.segmentation.SegmentCatalog.builtInSegments(com.typesafe.config.ConfigFactory.load().getConfig("segmentd.segments")));
+    all.addAll(sizes.keySet());
     String family = "";
-    for (Map.Entry<String, Integer> entry : sizes.entrySet()) {
-      String f = entry.getKey().substring(0, entry.getKey().indexOf(':'));
+    for (String segment : all) {
+      String f = segment.substring(0, segment.indexOf(':'));
       if (!f.equals(family)) {
         System.out.printf("  %s%n", f);
         family = f;
       }
-      System.out.printf("    %-28s %,7d%n", entry.getKey(), entry.getValue());
+      System.out.printf("    %-30s %,7d%n", segment, sizes.getOrDefault(segment, 0));
     }
   }
 }
