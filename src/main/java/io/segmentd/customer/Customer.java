@@ -66,7 +66,8 @@ public final class Customer
 
   public record Recorded(int accepted, int duplicates) implements CborSerializable {}
 
-  public record CustomerView(String customerId, Profile profile, Instant asOf, Map<String, Membership> segments)
+  public record CustomerView(String customerId, Profile profile, Instant asOf, Map<String, Membership> segments,
+                             io.segmentd.segmentation.PurchasingFamily.Rfm rfm)
       implements CborSerializable {
     public boolean exists() {
       return !profile.isEmpty();
@@ -274,7 +275,8 @@ public final class Customer
     Instant asOf = command.asOf() != null ? command.asOf() : clock.instant();
     Map<String, Membership> segments = settings.engine().evaluate(state.getProfile(), asOf);
     return Effect().reply(command.replyTo(),
-        StatusReply.success(new CustomerView(customerId, state.getProfile(), asOf, segments)));
+        StatusReply.success(new CustomerView(customerId, state.getProfile(), asOf, segments,
+            settings.engine().rfm(state.getProfile(), asOf).orElse(null))));
   }
 
   @Override

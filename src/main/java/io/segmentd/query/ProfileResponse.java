@@ -2,6 +2,7 @@ package io.segmentd.query;
 
 import io.segmentd.customer.Customer.CustomerView;
 import io.segmentd.segmentation.Profile;
+import io.segmentd.segmentation.PurchasingFamily;
 import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.List;
@@ -15,6 +16,7 @@ public record ProfileResponse(
     Instant firstSeenAt,
     Instant lastSeenAt,
     PurchasingJson purchasing,
+    PurchasingFamily.Rfm rfm,
     List<String> segments,
     List<MembershipJson> memberships) {
 
@@ -32,6 +34,7 @@ public record ProfileResponse(
         profile.firstSeenAt(),
         profile.lastSeenAt(),
         new PurchasingJson(p.orders(), p.revenue(), p.refunded(), p.firstOrderAt(), p.lastOrderAt()),
+        view.rfm(),
         List.copyOf(view.segments().keySet()),
         view.segments().values().stream().map(m -> new MembershipJson(m.segment(), m.values())).toList());
   }

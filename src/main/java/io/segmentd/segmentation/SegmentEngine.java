@@ -88,6 +88,12 @@ public final class SegmentEngine {
     return custom;
   }
 
+  /** The RFM scores and values as of an instant; empty without orders (or without a purchasing family). */
+  public Optional<PurchasingFamily.Rfm> rfm(Profile profile, Instant asOf) {
+    return families.stream().filter(f -> f instanceof PurchasingFamily).map(f -> (PurchasingFamily) f)
+        .findFirst().flatMap(p -> p.rfm(profile, asOf));
+  }
+
   public List<SegmentFamily> families() {
     return families;
   }

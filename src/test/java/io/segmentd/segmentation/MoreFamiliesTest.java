@@ -188,6 +188,11 @@ class MoreFamiliesTest {
         Arguments.of("in Sydney (UTC+11) they are all on Saturday, two of them at night", List.of(
             pageIn("a", "2024-01-05T13:00:00Z", "Australia/Sydney"), pageIn("b", "2024-01-06T12:00:00Z", "Australia/Sydney"),
             pageIn("c", "2024-01-06T09:00:00Z", "Australia/Sydney")), List.of("occasion:night", "occasion:weekend")),
+        Arguments.of("a tie between morning and evening decides no time of day", List.of(page("a", "2024-01-08T08:00:00Z"),
+            page("b", "2024-01-09T09:00:00Z"), page("c", "2024-01-10T18:00:00Z"), page("d", "2024-01-11T19:00:00Z")), List.of()),
+        Arguments.of("a re-sent order id counts once: 1 of 2 orders in the holidays is enough", List.of(
+            order("o1", "2023-11-20T12:00:00Z", "o1", "5"), order("o1-again", "2023-11-20T12:05:00Z", "o1", "5"),
+            order("o2", "2023-06-01T12:00:00Z", "o2", "5")), List.of("occasion:afternoon", "occasion:holiday-shopper")),
         Arguments.of("holiday orders: 2 of 3 in Nov 15 - Dec 31", List.of(
             order("o1", "2023-11-20T12:00:00Z", "o1", "5"), order("o2", "2023-12-31T23:00:00Z", "o2", "5"),
             order("o3", "2023-06-01T12:00:00Z", "o3", "5")), List.of("occasion:afternoon", "occasion:holiday-shopper")),

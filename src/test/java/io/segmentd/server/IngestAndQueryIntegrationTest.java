@@ -81,6 +81,13 @@ class IngestAndQueryIntegrationTest {
       assertEquals("130.25", purchasing.get("revenue").decimalValue().toPlainString());
       assertEquals("2024-02-20T09:10:00Z", purchasing.get("firstOrderAt").asText());
       assertEquals("2024-02-25T17:00:00Z", purchasing.get("lastOrderAt").asText());
+      JsonNode rfm = profile.get("rfm");
+      assertEquals(5, rfm.get("r").asInt());
+      assertEquals(2, rfm.get("f").asInt());
+      assertEquals(1, rfm.get("m").asInt());
+      assertEquals(4, rfm.get("recencyDays").asInt());
+      assertEquals(2, rfm.get("frequency").asInt());
+      assertEquals("130.25", rfm.get("monetary").decimalValue().toPlainString());
       // five interactions (page, view, two orders, refund) in the 30 days before the clock
       // orders 09:10 and 17:00 UTC, views 09:00 and 09:05, refund 10:00: mornings; R=5, F=2, M=1: potential loyalist
       List<String> expected = List.of("engagement:average", "journey:repeat", "loyalty:repeat", "occasion:morning",
