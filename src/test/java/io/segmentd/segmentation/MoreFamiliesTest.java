@@ -128,6 +128,26 @@ class MoreFamiliesTest {
     assertEquals(expected, segments(profile(events), "benefit", asOf));
   }
 
+  @org.junit.jupiter.api.Test
+  void benefitEvidenceMatchesProductCategoriesAndFeatures() {
+    var config = com.typesafe.config.ConfigFactory.parseString("""
+        benefit.rules = [
+          { benefit = eco, category = "refill" }
+          { benefit = automation, event = "Feature Used", feature = "scheduler", weight = 1.5 }
+        ]""").withFallback(TestSettings.segmentd(Map.of()).getConfig("segments"));
+    SegmentEngine engine = SegmentEngine.fromConfig(config);
+    String t = T0.toString();
+    BehaviorEvent refillOrder = track("o", t, "Order Completed", Map.of("order_id", "o", "revenue", 5,
+        "products", List.of(Map.of("product_id", "p1", "category", "refill"), Map.of("product_id", "p2", "category", "bottle"))));
+    BehaviorEvent refillView = track("v", t, "Product Viewed", Map.of("category", "refill"));
+    BehaviorEvent bottleView = track("b", t, "Product Viewed", Map.of("category", "bottle"));
+    Profile eco = profile(List.of(refillOrder, refillView, track("v2", t, "Product Viewed", Map.of("category", "refill")), bottleView));
+    assertEquals(List.of("benefit:eco"), engine.evaluate(eco, T0).keySet().stream().filter(s -> s.startsWith("benefit:")).toList());
+    Profile automation = profile(List.of(track("f1", t, "Feature Used", Map.of("feature", "scheduler")),
+        track("f2", t, "Feature Used", Map.of("feature", "scheduler")), track("f3", t, "Feature Used", Map.of("feature", "export"))));
+    assertEquals(List.of("benefit:automation"), engine.evaluate(automation, T0).keySet().stream().filter(s -> s.startsWith("benefit:")).toList());
+  }
+
   private static List<BehaviorEvent> dailyVisits(int days, Duration sessionLength) {
     List<BehaviorEvent> events = new ArrayList<>();
     for (int d = 0; d < days; d++) {

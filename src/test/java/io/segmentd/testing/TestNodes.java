@@ -25,7 +25,8 @@ public final class TestNodes {
         "pekko.remote.artery.canonical.port", 0,
         "pekko.management.http.port", managementPort,
         "pekko.persistence.cassandra.events-by-tag.first-time-bucket", firstBucket,
-        "pekko.coordinated-shutdown.exit-jvm", "off"));
+        "pekko.coordinated-shutdown.exit-jvm", "off",
+        "pekko.cluster.jmx.multi-mbeans-in-same-jvm", "on"));
     // Unresolved layering, so substitutions such as the journal keyspace follow the overrides.
     Config layered = ConfigFactory.parseMap(overrides).withFallback(test)
         .withFallback(ConfigFactory.parseResourcesAnySyntax("application"));
