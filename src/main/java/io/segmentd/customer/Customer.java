@@ -66,8 +66,12 @@ public final class Customer
 
   public record Recorded(int accepted, int duplicates) implements CborSerializable {}
 
+  /**
+   * The profile with segments evaluated as of {@code asOf}; {@code recorded} are the memberships
+   * of its persisted transitions (what the read side must show).
+   */
   public record CustomerView(String customerId, Profile profile, Instant asOf, Map<String, Membership> segments,
-                             io.segmentd.segmentation.PurchasingFamily.Rfm rfm)
+                             io.segmentd.segmentation.PurchasingFamily.Rfm rfm, Set<String> recorded)
       implements CborSerializable {
     public boolean exists() {
       return !profile.isEmpty();
@@ -276,7 +280,7 @@ public final class Customer
     Map<String, Membership> segments = settings.engine().evaluate(state.getProfile(), asOf);
     return Effect().reply(command.replyTo(),
         StatusReply.success(new CustomerView(customerId, state.getProfile(), asOf, segments,
-            settings.engine().rfm(state.getProfile(), asOf).orElse(null))));
+            settings.engine().rfm(state.getProfile(), asOf).orElse(null), Set.copyOf(state.getSegments().keySet()))));
   }
 
   @Override

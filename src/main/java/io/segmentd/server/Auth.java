@@ -3,7 +3,6 @@ package io.segmentd.server;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.Optional;
-import java.util.function.Function;
 import java.util.function.Supplier;
 import org.apache.pekko.http.javadsl.server.AllDirectives;
 import org.apache.pekko.http.javadsl.server.Route;
@@ -16,10 +15,16 @@ import org.apache.pekko.http.javadsl.server.directives.SecurityDirectives.Provid
 public final class Auth extends AllDirectives {
   private final String writeKey;
   private final String readToken;
+  private final String adminToken;
 
-  public Auth(String writeKey, String readToken) {
+  public Auth(String writeKey, String readToken, String adminToken) {
     this.writeKey = writeKey;
     this.readToken = readToken;
+    this.adminToken = adminToken;
+  }
+
+  public Route withAdminToken(Supplier<Route> inner) {
+    return authenticateOAuth2("segmentd-admin", c -> c.filter(p -> p.verify(adminToken)).map(p -> "admin"), token -> inner.get());
   }
 
   public Route withWriteKey(Supplier<Route> inner) {
@@ -40,9 +45,5 @@ public final class Auth extends AllDirectives {
 
   private static boolean same(String a, String b) {
     return MessageDigest.isEqual(a.getBytes(StandardCharsets.UTF_8), b.getBytes(StandardCharsets.UTF_8));
-  }
-
-  static <T> Function<T, Route> ignore(Supplier<Route> inner) {
-    return t -> inner.get();
   }
 }

@@ -10,6 +10,11 @@ import io.segmentd.ingest.IngestRoutes;
 import io.segmentd.ingest.IngestSettings;
 import io.segmentd.ingest.SegmentPayloadParser;
 import io.segmentd.query.CustomerRoutes;
+import io.segmentd.query.ProjectionLag;
+import io.segmentd.query.ReadSideCheck;
+import io.segmentd.query.SegmentMembersProjection;
+import io.segmentd.query.SegmentRoutes;
+import io.segmentd.query.SegmentStore;
 import io.segmentd.replay.CustomerJournal;
 import java.time.Clock;
 import java.time.Duration;
@@ -53,13 +58,13 @@ public final class SegmentdNode implements AutoCloseable {
       if (config.getStringList("pekko.cluster.seed-nodes").isEmpty()) {
         cluster.manager().tell(Join.create(cluster.selfMember().address()));
       }
-      PekkoManagement.get(Adapter.toClassic(system)).start().toCompletableFuture().get(30, TimeUnit.SECONDS);
-
       var session = CassandraSessionRegistry.get(system).sessionFor("pekko.persistence.cassandra");
       if (segmentd.getBoolean("cassandra.create-schema")) {
         SchemaApplier.apply(session, segmentd.getConfig("cassandra")).toCompletableFuture().get(120, TimeUnit.SECONDS);
         log.info("schema applied to keyspace {}", segmentd.getString("cassandra.keyspace"));
       }
+      // After the schema: the Cassandra health check starts the journal, whose statements must find their tables.
+      PekkoManagement.get(Adapter.toClassic(system)).start().toCompletableFuture().get(30, TimeUnit.SECONDS);
 
       Config http = segmentd.getConfig("http");
       Duration askTimeout = http.getDuration("ask-timeout");
@@ -69,16 +74,25 @@ public final class SegmentdNode implements AutoCloseable {
       Customer.init(system, customerSettings, clock, schedule);
       ReevaluationWaker.init(system, schedule, clock, reevaluation.getDuration("tick-interval"), askTimeout, reevaluation.getInt("parallelism"));
 
+      Config readSide = segmentd.getConfig("read-side");
+      int slices = customerSettings.tagSlices();
+      SegmentStore store = new SegmentStore(session, system, segmentd.getString("cassandra.keyspace"), readSide.getInt("member-buckets"));
+      ProjectionLag lag = new ProjectionLag(clock);
+      SegmentMembersProjection.init(system, store, lag, slices, clock);
+
       ClusterSharding sharding = ClusterSharding.get(system);
-      Auth auth = new Auth(http.getString("write-key"), http.getString("read-token"));
+      Auth auth = new Auth(http.getString("write-key"), http.getString("read-token"), http.getString("admin-token"));
       IngestSettings ingestSettings = IngestSettings.fromConfig(segmentd.getConfig("ingest"));
       IngestRoutes ingest = new IngestRoutes(
           new SegmentPayloadParser(JsonSupport.MAPPER, ingestSettings, customerSettings.profile()),
           new EventRecorder(sharding, askTimeout), auth, ingestSettings, clock);
       CustomerJournal journal = new CustomerJournal(system, customerSettings.engine(), customerSettings.profile());
       CustomerRoutes customers = new CustomerRoutes(sharding, journal, auth, askTimeout, clock);
+      SegmentRoutes segments = new SegmentRoutes(system, store, customerSettings.engine(), segmentd.getConfig("segments"), lag,
+          new ReadSideCheck(system, store, slices, askTimeout), auth, slices, readSide,
+          config.getString("pekko.persistence.cassandra.events-by-tag.first-time-bucket"));
       ErrorHandling errors = new ErrorHandling();
-      Route routes = errors.handled(errors.concat(ingest.routes(), customers.routes()));
+      Route routes = errors.handled(errors.concat(ingest.routes(), customers.routes(), segments.routes()));
 
       ServerBinding binding = Http.get(system)
           .newServerAt(http.getString("interface"), http.getInt("port"))

@@ -42,6 +42,12 @@ public final class ApiClient {
         .POST(HttpRequest.BodyPublishers.ofString(body)).build());
   }
 
+  public Response postBearer(String path, String token) {
+    return send(HttpRequest.newBuilder(URI.create(base + path))
+        .header("Authorization", "Bearer " + token)
+        .POST(HttpRequest.BodyPublishers.noBody()).build());
+  }
+
   public Response get(String path) {
     return send(HttpRequest.newBuilder(URI.create(base + path))
         .header("Authorization", "Bearer dev-read-token").GET().build());

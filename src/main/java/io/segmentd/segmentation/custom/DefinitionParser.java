@@ -44,7 +44,7 @@ public final class DefinitionParser {
     JsonNode rule = node.get("rule");
     if (rule == null) throw new InvalidDefinition(id + ".rule", "is missing");
     String description = node.hasNonNull("description") ? node.get("description").asText() : "";
-    return new CustomDefinition(id, version.asInt(), description, rule(rule, id + ".rule", known));
+    return new CustomDefinition(id, version.asInt(), description, rule(rule, id + ".rule", known), node.toString());
   }
 
   private static Rule rule(JsonNode node, String path, Set<String> known) {

@@ -1,0 +1,164 @@
+package io.segmentd.query;
+
+import com.datastax.oss.driver.api.core.cql.Row;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import org.apache.pekko.Done;
+import org.apache.pekko.NotUsed;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.stream.connectors.cassandra.javadsl.CassandraSession;
+import org.apache.pekko.stream.javadsl.Source;
+
+/**
+ * The segment read side in Cassandra: members (bucketed), per-bucket counts and the changes log.
+ * Written only by the segment-members projection; read by the query API.
+ */
+public final class SegmentStore {
+  private final CassandraSession session;
+  private final ActorSystem<?> system;
+  private final String keyspace;
+  private final int buckets;
+
+  public SegmentStore(CassandraSession session, ActorSystem<?> system, String keyspace, int buckets) {
+    this.session = session;
+    this.system = system;
+    this.keyspace = keyspace;
+    this.buckets = buckets;
+  }
+
+  public int buckets() {
+    return buckets;
+  }
+
+  public int bucketOf(String customerId) {
+    return Math.floorMod(customerId.hashCode(), buckets);
+  }
+
+  // ---- writes (the projection) ----------------------------------------------------------------
+
+  CompletionStage<Boolean> isMember(String segment, int bucket, String customerId) {
+    return session.selectOne("SELECT customer_id FROM " + keyspace + ".segment_members WHERE segment = ? AND bucket = ? AND customer_id = ?",
+        segment, bucket, customerId).thenApply(Optional::isPresent);
+  }
+
+  CompletionStage<Done> addMember(String segment, int bucket, String customerId, Instant since) {
+    return session.executeWrite("INSERT INTO " + keyspace + ".segment_members (segment, bucket, customer_id, since) VALUES (?, ?, ?, ?)",
+        segment, bucket, customerId, since);
+  }
+
+  CompletionStage<Done> removeMember(String segment, int bucket, String customerId) {
+    return session.executeWrite("DELETE FROM " + keyspace + ".segment_members WHERE segment = ? AND bucket = ? AND customer_id = ?",
+        segment, bucket, customerId);
+  }
+
+  CompletionStage<Long> bucketCount(String segment, int bucket) {
+    return session.selectOne("SELECT members FROM " + keyspace + ".segment_bucket_counts WHERE segment = ? AND bucket = ?", segment, bucket)
+        .thenApply(row -> row.map(r -> r.getLong("members")).orElse(0L));
+  }
+
+  CompletionStage<Done> setBucketCount(String segment, int bucket, long members, Instant updatedAt) {
+    return session.executeWrite("UPDATE " + keyspace + ".segment_bucket_counts SET members = ?, updated_at = ? WHERE segment = ? AND bucket = ?",
+        members, updatedAt, segment, bucket);
+  }
+
+  /** One transition, idempotently (a redelivered envelope writes the same row). */
+  CompletionStage<Done> recordChange(SegmentChange change) {
+    return session.executeWrite("INSERT INTO " + keyspace + ".segment_changes (segment, slice, day, offset, customer_id, seq_nr, direction, at, "
+            + "cause_trigger, rule_version, cause_values) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        change.segment(), change.slice(), dayOf(change.offset()), change.offset(), change.customerId(), change.sequenceNr(),
+        change.direction(), change.at(), change.trigger(), change.ruleVersion(), change.values());
+  }
+
+  /** Empties the read side before a rebuild from the journal. */
+  public CompletionStage<Done> truncate() {
+    return session.executeDDL("TRUNCATE " + keyspace + ".segment_members")
+        .thenCompose(d -> session.executeDDL("TRUNCATE " + keyspace + ".segment_bucket_counts"))
+        .thenCompose(d -> session.executeDDL("TRUNCATE " + keyspace + ".segment_changes"));
+  }
+
+  // ---- reads (the query API) ------------------------------------------------------------------
+
+  /** Member count and last update of every segment that ever had a member. */
+  public record Count(long members, Instant updatedAt) {}
+
+  public CompletionStage<Map<String, Count>> counts() {
+    return session.select("SELECT segment, members, updated_at FROM " + keyspace + ".segment_bucket_counts")
+        .runFold(new HashMap<String, Count>(), (acc, row) -> {
+          acc.merge(row.getString("segment"), new Count(row.getLong("members"), row.getInstant("updated_at")),
+              (a, b) -> new Count(a.members() + b.members(), latest(a.updatedAt(), b.updatedAt())));
+          return acc;
+        }, system).thenApply(m -> m);
+  }
+
+  private static Instant latest(Instant a, Instant b) {
+    if (a == null) return b;
+    if (b == null) return a;
+    return a.isAfter(b) ? a : b;
+  }
+
+  /** A page of members and the cursor of the next page (empty at the end). */
+  public record Page(List<String> members, Optional<String> nextCursor) {}
+
+  /**
+   * Members in (bucket, customer id) order from the cursor on. Each member that stays in the
+   * segment during a walk is returned exactly once, whatever else is written meanwhile.
+   */
+  public CompletionStage<Page> members(String segment, Optional<String> cursor, int limit) {
+    Position from = cursor.map(Position::decode).orElse(new Position(0, ""));
+    return fill(segment, from, limit, new ArrayList<>());
+  }
+
+  private CompletionStage<Page> fill(String segment, Position from, int limit, List<String> page) {
+    if (from.bucket() >= buckets) return CompletableFuture.completedFuture(new Page(page, Optional.empty()));
+    int wanted = limit - page.size();
+    return session.selectAll("SELECT customer_id FROM " + keyspace + ".segment_members WHERE segment = ? AND bucket = ? AND customer_id > ? LIMIT ?",
+            segment, from.bucket(), from.after(), wanted)
+        .thenCompose(rows -> {
+          for (Row row : rows) page.add(row.getString("customer_id"));
+          if (rows.size() == wanted) {
+            return CompletableFuture.completedFuture(new Page(page, Optional.of(new Position(from.bucket(), page.get(page.size() - 1)).encode())));
+          }
+          return fill(segment, new Position(from.bucket() + 1, ""), limit, page);
+        });
+  }
+
+  /** Where a member walk stands: the bucket, and the last customer id returned in it. */
+  record Position(int bucket, String after) {
+    String encode() {
+      return Base64.getUrlEncoder().withoutPadding().encodeToString((bucket + ":" + after).getBytes(StandardCharsets.UTF_8));
+    }
+
+    static Position decode(String cursor) {
+      try {
+        String text = new String(Base64.getUrlDecoder().decode(cursor), StandardCharsets.UTF_8);
+        int colon = text.indexOf(':');
+        return new Position(Integer.parseInt(text.substring(0, colon)), text.substring(colon + 1));
+      } catch (RuntimeException e) {
+        throw new io.segmentd.ingest.InvalidRequest("invalid_parameter", "cursor '" + cursor + "' is not a cursor this API returned");
+      }
+    }
+  }
+
+  /** Changes of one segment written by one slice, after {@code after}, in offset order, from its day on. */
+  public Source<SegmentChange, NotUsed> changes(String segment, int slice, UUID after, int fromDay, int toDay) {
+    return Source.range(fromDay, toDay).flatMapConcat(day ->
+        session.select("SELECT offset, customer_id, seq_nr, direction, at, cause_trigger, rule_version, cause_values FROM " + keyspace
+                + ".segment_changes WHERE segment = ? AND slice = ? AND day = ? AND offset > ?", segment, slice, (int) day, after)
+            .map(row -> new SegmentChange(segment, slice, row.getUuid("offset"), row.getString("customer_id"), row.getLong("seq_nr"),
+                row.getString("direction"), row.getInstant("at"), row.getString("cause_trigger"), row.getInt("rule_version"),
+                row.getMap("cause_values", String.class, String.class))));
+  }
+
+  static int dayOf(UUID timeUuid) {
+    return (int) Math.floorDiv(TimeUuids.epochMillis(timeUuid), 86_400_000L);
+  }
+}
