@@ -165,7 +165,7 @@ public final class SegmentRoutes extends AllDirectives {
     }
 
     static ChangesCursor parse(String text, int slices) {
-      String[] parts = text.split("\\.");
+      String[] parts = text.split("\\.", -1);
       if (parts.length != slices) throw new InvalidRequest("invalid_parameter", "since '" + text + "' is not a cursor this API returned");
       UUID[] offsets = new UUID[slices];
       try {

@@ -53,7 +53,7 @@ class ReadSideIntegrationTest {
   @BeforeAll
   static void ingestThousandsOfCustomers(LocalCassandra cassandra) {
     var config = TestNodes.config(cassandra.contactPoint(), "it_read_side", LocalCassandra.freePort(), Map.of(
-        "pekko.persistence.cassandra.events-by-tag.eventual-consistency-delay", "200ms",
+        "pekko.persistence.cassandra.events-by-tag.eventual-consistency-delay", "1s",
         "pekko.persistence.cassandra.query.refresh-interval", "500ms",
         "segmentd.read-side.changes-poll-interval", "100ms"));
     node = SegmentdNode.start(config, clock);

@@ -1,0 +1,37 @@
+package io.segmentd.query;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import io.segmentd.ingest.InvalidRequest;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+
+class CursorsTest {
+  private static final UUID OFFSET = UUID.fromString("1f0c7e6a-cd3b-11ef-8080-808080808080");
+
+  @Test
+  void changesCursorSurvivesSlicesWithoutEventsAtEitherEnd() {
+    for (int slice : new int[] {0, 3, 7}) {
+      SegmentRoutes.ChangesCursor cursor = SegmentRoutes.ChangesCursor.start(8).with(slice, OFFSET);
+      String text = cursor.render();
+      assertArrayEquals(cursor.offsets(), SegmentRoutes.ChangesCursor.parse(text, 8).offsets(), text);
+    }
+    assertEquals(".......", SegmentRoutes.ChangesCursor.start(8).render());
+    assertArrayEquals(SegmentRoutes.ChangesCursor.start(8).offsets(), SegmentRoutes.ChangesCursor.parse(".......", 8).offsets());
+  }
+
+  @Test
+  void foreignChangesCursorsAreRefused() {
+    assertEquals("invalid_parameter", assertThrows(InvalidRequest.class, () -> SegmentRoutes.ChangesCursor.parse("..", 8)).error());
+    assertThrows(InvalidRequest.class, () -> SegmentRoutes.ChangesCursor.parse("x.......", 8));
+  }
+
+  @Test
+  void memberCursorRoundTripsIdsWithColons() {
+    SegmentStore.Position position = new SegmentStore.Position(17, "user:42:eu");
+    assertEquals(position, SegmentStore.Position.decode(position.encode()));
+    assertThrows(InvalidRequest.class, () -> SegmentStore.Position.decode("%%%"));
+  }
+}
