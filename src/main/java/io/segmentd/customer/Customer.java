@@ -197,6 +197,7 @@ public final class Customer
   private final Set<String> tags;
   private final ReevaluationScheduler scheduler;
   private Instant scheduled;
+  private Instant quietUntil;
 
   private Customer(String customerId, CustomerSettings settings, Clock clock, ReevaluationScheduler scheduler) {
     super(
@@ -235,9 +236,10 @@ public final class Customer
     if (fresh.isEmpty()) {
       return Effect().reply(command.replyTo(), StatusReply.success(recorded));
     }
-    Instant now = clock.instant();
+    // Never before what was already evaluated (another node's clock may have been ahead).
+    Instant now = latest(clock.instant(), state.getEvaluatedAt());
     // Transitions that time alone caused before these events arrived come first, at their own instants.
-    Transitions transitions = Transitions.catchUp(settings.engine(), state.getProfile(), state.getSegments(), state.getEvaluatedAt(), now);
+    Transitions transitions = Transitions.catchUp(settings.engine(), state.getProfile(), state.getSegments(), evaluatedSince(state), now);
     Profile next = state.getProfile().plus(fresh, settings.profile());
     String trigger = fresh.stream().max(Comparator.comparing(BehaviorEvent::timestamp)).orElseThrow().messageId();
     transitions = transitions.then(settings.engine(), next, now, trigger);
@@ -250,10 +252,12 @@ public final class Customer
   }
 
   private ReplyEffect<Event, State> onReevaluate(State state, Reevaluate command) {
-    Instant now = clock.instant();
-    Transitions transitions = Transitions.catchUp(settings.engine(), state.getProfile(), state.getSegments(), state.getEvaluatedAt(), now);
-    // Always written again: the waker deletes the row it woken us for, even if our clock is behind its.
+    // The due instant has passed by definition, whatever this node's clock says.
+    Instant now = latest(latest(clock.instant(), command.due()), state.getEvaluatedAt());
+    Transitions transitions = Transitions.catchUp(settings.engine(), state.getProfile(), state.getSegments(), evaluatedSince(state), now);
     if (transitions.events().isEmpty()) {
+      // Nothing changed up to now: later walks start here (catching up again would find the same).
+      quietUntil = now;
       scheduleNext(state, now, true);
       return Effect().reply(command.replyTo(), StatusReply.ack());
     }
@@ -264,6 +268,31 @@ public final class Customer
 
   private void scheduleNext(State state, Instant now) {
     scheduleNext(state, now, false);
+  }
+
+  /** Where a catch-up walk starts: the last persisted evaluation, or a later one that changed nothing. */
+  private Instant evaluatedSince(State state) {
+    return latest(state.getEvaluatedAt(), quietUntil);
+  }
+
+  private static Instant latest(Instant a, Instant b) {
+    if (a == null) return b;
+    if (b == null) return a;
+    return a.isAfter(b) ? a : b;
+  }
+
+  /** After a (re)start: an edge that passed while nobody was scheduled for it is due at once. */
+  private void scheduleOnStart(State state) {
+    Instant now = clock.instant();
+    if (state.getEvaluatedAt() != null) {
+      var overdue = settings.engine().nextChange(state.getProfile(), state.getEvaluatedAt()).filter(due -> !due.isAfter(now));
+      if (overdue.isPresent()) {
+        scheduler.schedule(customerId, now);
+        scheduled = now;
+        return;
+      }
+    }
+    scheduleNext(state, now);
   }
 
   private void scheduleNext(State state, Instant now, boolean force) {
@@ -298,7 +327,7 @@ public final class Customer
   public SignalHandler<State> signalHandler() {
     // A woken customer re-announces its next instant: heals a schedule write that was lost.
     return newSignalHandlerBuilder()
-        .onSignal(RecoveryCompleted.instance(), state -> scheduleNext(state, clock.instant()))
+        .onSignal(RecoveryCompleted.instance(), this::scheduleOnStart)
         .build();
   }
 

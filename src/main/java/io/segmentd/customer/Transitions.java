@@ -15,7 +15,7 @@ import java.util.Optional;
 
 /** The segment transitions of one command, and the memberships they lead to. */
 record Transitions(List<Event> events, Map<String, Membership> memberships) {
-  /** Bounds the walk over window edges after a long outage; the rest follows on the next wake-up. */
+  /** Bounds the walk over window edges; past it the memberships jump straight to {@code now}. */
   private static final int MAX_STEPS = 10_000;
 
   /**
@@ -26,7 +26,8 @@ record Transitions(List<Event> events, Map<String, Membership> memberships) {
     Transitions result = new Transitions(List.of(), current);
     if (since == null || profile.isEmpty()) return result;
     Optional<Instant> next = engine.nextChange(profile, since);
-    for (int step = 0; next.isPresent() && !next.get().isAfter(now) && step < MAX_STEPS; step++) {
+    for (int step = 0; next.isPresent() && !next.get().isAfter(now); step++) {
+      if (step == MAX_STEPS) return result.then(engine, profile, now, Cause.TIME);
       Instant at = next.get();
       result = result.then(engine, profile, at, Cause.TIME);
       next = engine.nextChange(profile, at);

@@ -168,6 +168,12 @@ public record Profile(
     return null;
   }
 
+  /** The event time of the first fact after {@code t} (an event stamped ahead of the clock), if any. */
+  public Optional<Instant> firstFactAfter(Instant t) {
+    int index = firstIndexAfter(t);
+    return index < facts.size() ? Optional.of(facts.get(index).at()) : Optional.empty();
+  }
+
   public boolean seenBy(Instant asOf) {
     return firstSeenAt != null && !firstSeenAt.isAfter(asOf);
   }

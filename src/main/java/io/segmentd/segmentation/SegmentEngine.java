@@ -115,7 +115,8 @@ public final class SegmentEngine {
 
   /** The earliest instant after {@code asOf} at which a membership may change without new events. */
   public Optional<Instant> nextChange(Profile profile, Instant asOf) {
-    Instant earliest = null;
+    // An event stamped slightly ahead of the clock starts to count when its own time comes.
+    Instant earliest = profile.firstFactAfter(asOf).orElse(null);
     for (SegmentFamily family : families) {
       Optional<Instant> next = family.nextChange(profile, asOf);
       if (next.isPresent() && (earliest == null || next.get().isBefore(earliest))) earliest = next.get();

@@ -204,8 +204,29 @@ class CustomerTest {
   void reevaluatingBeforeAnythingIsDueChangesNothingButReschedules() {
     clock.set(Instant.parse("2024-03-01T10:00:00Z"));
     record(page("m1", "2024-03-01T09:00:00Z"));
-    var woken = kit.<StatusReply<org.apache.pekko.Done>>runCommand(replyTo -> new Customer.Reevaluate(Instant.parse("2024-03-29T09:00:00Z"), replyTo));
+    var woken = kit.<StatusReply<org.apache.pekko.Done>>runCommand(replyTo -> new Customer.Reevaluate(Instant.parse("2024-03-01T10:00:00Z"), replyTo));
     assertTrue(woken.events().isEmpty());
     assertEquals(List.of(Instant.parse("2024-03-29T09:00:00Z"), Instant.parse("2024-03-29T09:00:00Z")), scheduledAt);
+  }
+
+  @Test
+  void aWakeUpTrustsItsDueInstantOverASlowClock() {
+    clock.set(Instant.parse("2024-03-01T10:00:00Z"));
+    record(page("m1", "2024-03-01T09:00:00Z"));
+    // The waker's clock said 2024-03-29T09:00 had come; ours still says March 1st.
+    var woken = kit.<StatusReply<org.apache.pekko.Done>>runCommand(replyTo -> new Customer.Reevaluate(Instant.parse("2024-03-29T09:00:00Z"), replyTo));
+    assertEquals(List.of("-usage:light@2024-03-29T09:00:00Z/time", "+usage:inactive@2024-03-29T09:00:00Z/time"),
+        woken.events().stream().map(CustomerTest::segmentOf).toList());
+  }
+
+  @Test
+  void anEventStampedAheadOfTheClockIsScheduledForItsOwnTime() {
+    clock.set(Instant.parse("2024-03-01T10:00:00Z"));
+    var result = record(page("m1", "2024-03-01T10:00:30Z"));
+    assertEquals(List.of("facts"), result.events().stream().map(CustomerTest::segmentOf).toList(), "not seen yet at 10:00:00");
+    assertEquals(List.of(Instant.parse("2024-03-01T10:00:30Z")), scheduledAt);
+    clock.set(Instant.parse("2024-03-01T10:00:31Z"));
+    var woken = kit.<StatusReply<org.apache.pekko.Done>>runCommand(replyTo -> new Customer.Reevaluate(Instant.parse("2024-03-01T10:00:30Z"), replyTo));
+    assertTrue(woken.events().stream().map(CustomerTest::segmentOf).toList().contains("+engagement:occasional@2024-03-01T10:00:30Z/time"));
   }
 }

@@ -209,6 +209,8 @@ public sealed interface Rule {
 
     public void candidates(Context c, Consumer<Instant> out) {
       occurrence(c).ifPresent(at -> out.accept(within != null ? at.plus(within) : at.plus(moreThan).plusNanos(1)));
+      // The occurrence itself changes when a fact leaves the selector's own window.
+      selector.range().candidates(selector.facts(c), c.asOf(), out);
     }
   }
 }
