@@ -44,7 +44,7 @@ public final class CassandraReevaluationSchedule implements ReevaluationSchedule
     this.insertHour = "INSERT INTO " + keyspace + ".reevaluation_hours (slice, hour) VALUES (?, ?)";
     this.insertDue = "INSERT INTO " + keyspace + ".reevaluation_schedule (slice, hour, due, customer_id) VALUES (?, ?, ?, ?)";
     this.selectHours = "SELECT hour FROM " + keyspace + ".reevaluation_hours WHERE slice = ? AND hour <= ?";
-    this.selectDue = "SELECT due, customer_id FROM " + keyspace + ".reevaluation_schedule WHERE slice = ? AND hour = ? AND due <= ?";
+    this.selectDue = "SELECT due, customer_id FROM " + keyspace + ".reevaluation_schedule WHERE slice = ? AND hour = ? AND due > ? AND due <= ?";
     this.selectAny = "SELECT customer_id FROM " + keyspace + ".reevaluation_schedule WHERE slice = ? AND hour = ? LIMIT 1";
     this.deleteDue = "DELETE FROM " + keyspace + ".reevaluation_schedule WHERE slice = ? AND hour = ? AND due = ? AND customer_id = ?";
     this.deleteHour = "DELETE FROM " + keyspace + ".reevaluation_hours WHERE slice = ? AND hour = ?";
@@ -86,35 +86,44 @@ public final class CassandraReevaluationSchedule implements ReevaluationSchedule
         });
   }
 
+  /** How a round went: customers woken, and wake-ups that failed (their rows stay for the next round). */
+  public record Round(int woken, int failed) {
+    Round plus(Round other) {
+      return new Round(woken + other.woken, failed + other.failed);
+    }
+  }
+
   /**
-   * Wakes every customer of {@code slice} due at or before {@code now} with {@code wake}, deleting
-   * each row once its customer has confirmed; completes with the number woken.
+   * Wakes every customer of {@code slice} due in {@code (after, now]} with {@code wake}, deleting
+   * each row once its customer has confirmed. {@code after} is the waker's watermark: rows at or
+   * before it were all handled, so the read skips their tombstones.
    */
-  public CompletionStage<Integer> wakeDue(int slice, Instant now, Function<Due, CompletionStage<Done>> wake, int parallelism) {
+  public CompletionStage<Round> wakeDue(int slice, Instant after, Instant now, Function<Due, CompletionStage<Done>> wake, int parallelism) {
     long currentHour = now.toEpochMilli() / HOUR_MS;
     return session.select(selectHours, slice, currentHour)
         .map(row -> row.getLong("hour"))
-        .flatMapConcat(hour -> wakeHour(slice, hour, now, currentHour, wake, parallelism))
-        .runFold(0, Integer::sum, system);
+        .flatMapConcat(hour -> wakeHour(slice, hour, after, now, currentHour, wake, parallelism))
+        .runFold(new Round(0, 0), Round::plus, system);
   }
 
-  private Source<Integer, NotUsed> wakeHour(int slice, long hour, Instant now, long currentHour,
-                                            Function<Due, CompletionStage<Done>> wake, int parallelism) {
-    Source<Integer, NotUsed> woken = session.select(selectDue, slice, hour, now)
+  private Source<Round, NotUsed> wakeHour(int slice, long hour, Instant after, Instant now, long currentHour,
+                                          Function<Due, CompletionStage<Done>> wake, int parallelism) {
+    Source<Round, NotUsed> woken = session.select(selectDue, slice, hour, after, now)
         .map((Row row) -> new Due(slice, hour, row.getInstant("due"), row.getString("customer_id")))
         .mapAsyncUnordered(parallelism, due -> wake.apply(due)
             .thenCompose(d -> session.executeWrite(deleteDue, slice, hour, due.due(), due.customerId()))
-            .thenApply(d -> 1)
+            .thenApply(d -> new Round(1, 0))
             .exceptionally(failure -> {
               log.warn("waking {} due {} failed; retried on the next tick: {}", due.customerId(), due.due(), failure.getMessage());
-              return 0;
+              return new Round(0, 1);
             }));
     // An hour well in the past that is now empty leaves the index (one hour of grace for late writers).
-    Source<Integer, NotUsed> cleanup = Source.lazyCompletionStage(() -> hour >= currentHour - 1
-        ? CompletableFuture.completedFuture(0)
+    Round nothing = new Round(0, 0);
+    Source<Round, NotUsed> cleanup = Source.lazyCompletionStage(() -> hour >= currentHour - 1
+        ? CompletableFuture.completedFuture(nothing)
         : session.selectOne(selectAny, slice, hour).thenCompose(any -> any.isPresent()
-            ? CompletableFuture.completedFuture(0)
-            : session.executeWrite(deleteHour, slice, hour).thenApply(d -> 0)));
+            ? CompletableFuture.completedFuture(nothing)
+            : session.executeWrite(deleteHour, slice, hour).thenApply(d -> nothing)));
     return woken.concat(cleanup);
   }
 }

@@ -21,39 +21,53 @@ public final class ReevaluationWaker {
 
   private enum Tick implements Command { INSTANCE }
 
-  private record Finished(int woken, Throwable failure) implements Command {}
+
+  private record Finished(Instant upTo, CassandraReevaluationSchedule.Round round, Throwable failure) implements Command {}
 
   private ReevaluationWaker() {}
 
   public static void init(ActorSystem<?> system, CassandraReevaluationSchedule schedule, Clock clock,
-                          Duration tickInterval, Duration askTimeout, int parallelism) {
+                          Duration tickInterval, Duration watermarkGrace, Duration askTimeout, int parallelism) {
     ClusterSharding sharding = ClusterSharding.get(system);
     ShardedDaemonProcess.get(system).init(Command.class, "reevaluation-waker", schedule.slices(),
         slice -> create(slice, schedule, due -> sharding.entityRefFor(Customer.ENTITY_KEY, due.customerId())
-            .<Done>askWithStatus(replyTo -> new Customer.Reevaluate(due.due(), replyTo), askTimeout), clock, tickInterval, parallelism));
+            .<Done>askWithStatus(replyTo -> new Customer.Reevaluate(due.due(), replyTo), askTimeout), clock, tickInterval, watermarkGrace, parallelism));
   }
 
   static Behavior<Command> create(int slice, CassandraReevaluationSchedule schedule,
                                   java.util.function.Function<CassandraReevaluationSchedule.Due, CompletionStage<Done>> wake,
-                                  Clock clock, Duration tickInterval, int parallelism) {
+                                  Clock clock, Duration tickInterval, Duration watermarkGrace, int parallelism) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
       timers.startSingleTimer(Tick.INSTANCE, tickInterval);
-      return Behaviors.receive(Command.class)
-          .onMessageEquals(Tick.INSTANCE, () -> {
-            Instant now = clock.instant();
-            ctx.pipeToSelf(schedule.wakeDue(slice, now, wake, parallelism), Finished::new);
-            return Behaviors.same();
-          })
-          .onMessage(Finished.class, finished -> {
-            if (finished.failure() != null) {
-              ctx.getLog().warn("re-evaluation of slice {} failed, retrying next tick: {}", slice, finished.failure().getMessage());
-            } else if (finished.woken() > 0) {
-              ctx.getLog().debug("slice {}: woke {} customers", slice, finished.woken());
-            }
-            timers.startSingleTimer(Tick.INSTANCE, tickInterval);
-            return Behaviors.same();
-          })
-          .build();
+      return waiting(slice, schedule, wake, clock, tickInterval, watermarkGrace, parallelism, Instant.EPOCH, ctx, timers);
     }));
+  }
+
+  /** {@code watermark}: every row due at or before it has been handled (a restarted waker starts from the beginning). */
+  private static Behavior<Command> waiting(int slice, CassandraReevaluationSchedule schedule,
+                                           java.util.function.Function<CassandraReevaluationSchedule.Due, CompletionStage<Done>> wake,
+                                           Clock clock, Duration tickInterval, Duration watermarkGrace, int parallelism, Instant watermark,
+                                           org.apache.pekko.actor.typed.javadsl.ActorContext<Command> ctx,
+                                           org.apache.pekko.actor.typed.javadsl.TimerScheduler<Command> timers) {
+    return Behaviors.receive(Command.class)
+        .onMessageEquals(Tick.INSTANCE, () -> {
+          Instant now = clock.instant();
+          ctx.pipeToSelf(schedule.wakeDue(slice, watermark, now, wake, parallelism), (round, failure) -> new Finished(now, round, failure));
+          return Behaviors.same();
+        })
+        .onMessage(Finished.class, finished -> {
+          Instant next = watermark;
+          if (finished.failure() != null) {
+            ctx.getLog().warn("re-evaluation of slice {} failed, retrying next tick: {}", slice, finished.failure().getMessage());
+          } else {
+            if (finished.round().woken() > 0) ctx.getLog().debug("slice {}: woke {} customers", slice, finished.round().woken());
+            // Only a round without failures moves the watermark, so failed rows are read again; it
+            // trails by a grace period, for rows written late or by a node whose clock is behind.
+            if (finished.round().failed() == 0) next = finished.upTo().minus(watermarkGrace);
+          }
+          timers.startSingleTimer(Tick.INSTANCE, tickInterval);
+          return waiting(slice, schedule, wake, clock, tickInterval, watermarkGrace, parallelism, next, ctx, timers);
+        })
+        .build();
   }
 }

@@ -18,10 +18,16 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 public final class EventRecorder {
   private final ClusterSharding sharding;
   private final Duration timeout;
+  private final int maxEventsPerCustomer;
 
-  public EventRecorder(ClusterSharding sharding, Duration timeout) {
+  /**
+   * @param maxEventsPerCustomer the message ids a customer remembers: a request may not carry more
+   *     events for one customer, or a retry of it could count the first ones again
+   */
+  public EventRecorder(ClusterSharding sharding, Duration timeout, int maxEventsPerCustomer) {
     this.sharding = sharding;
     this.timeout = timeout;
+    this.maxEventsPerCustomer = maxEventsPerCustomer;
   }
 
   public record Outcome(int customers, int accepted, int duplicates) {}
@@ -31,6 +37,12 @@ public final class EventRecorder {
     for (CustomerEvent e : events) {
       byCustomer.computeIfAbsent(e.customerId(), id -> new ArrayList<>()).add(e.event());
     }
+    byCustomer.forEach((customerId, batch) -> {
+      if (batch.size() > maxEventsPerCustomer) {
+        throw new InvalidRequest("too_many_events", "the request holds " + batch.size() + " events for customer '" + customerId
+            + "'; at most " + maxEventsPerCustomer + " per customer and request (segmentd.customer.remembered-message-ids)");
+      }
+    });
     List<CompletableFuture<Customer.Recorded>> confirmations = new ArrayList<>(byCustomer.size());
     byCustomer.forEach((customerId, batch) -> confirmations.add(
         sharding.entityRefFor(Customer.ENTITY_KEY, customerId)

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.segmentd.segmentation.BehaviorEvent;
 import io.segmentd.segmentation.EventType;
 import io.segmentd.segmentation.ProfileSettings;
+import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -78,8 +79,9 @@ public final class SegmentPayloadParser {
     try {
       root = mapper.readTree(body);
     } catch (JsonProcessingException e) {
+      var at = e.getLocation();
       throw new InvalidRequest("invalid_json", "the body is not valid JSON: " + e.getOriginalMessage()
-          + " at line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr());
+          + (at == null ? "" : " at line " + at.getLineNr() + ", column " + at.getColumnNr()));
     } catch (java.io.IOException e) {
       throw new InvalidRequest("invalid_json", "the body could not be read: " + e.getMessage());
     }
@@ -88,7 +90,7 @@ public final class SegmentPayloadParser {
   }
 
   private CustomerEvent parseEvent(ObjectNode item, EventType type, JsonNode sharedContext, String where, Instant receivedAt) {
-    byte[] encoded = encode(item);
+    byte[] encoded = encode(item, where);
     if (encoded.length > limits.maxEventBytes()) {
       throw new InvalidRequest("event_too_large", where + " is " + encoded.length
           + " bytes; the limit is " + limits.maxEventBytes() + " bytes per event (segmentd.ingest.max-event-bytes)");
@@ -105,6 +107,7 @@ public final class SegmentPayloadParser {
     };
     Instant timestamp = timestamp(item, where, receivedAt);
     Map<String, Object> properties = properties(item, type, where);
+    checkNumbers(properties, where);
     if (type == EventType.TRACK && (name.equals(profile.orderEvent()) || name.equals(profile.refundEvent()))) {
       checkAmount(properties, where, name);
     }
@@ -156,6 +159,19 @@ public final class SegmentPayloadParser {
     return mapper.convertValue(node, MAP);
   }
 
+  /** Numbers segments add up must stay ordinary: 1e400000000 would stall every sum it entered. */
+  private static void checkNumbers(Map<String, Object> properties, String where) {
+    properties.forEach((key, value) -> {
+      if (value instanceof Number n) {
+        BigDecimal number = new BigDecimal(n.toString());
+        if (number.precision() > 38 || Math.abs(number.scale()) > 18) {
+          throw new InvalidRequest("invalid_event", where + ".properties." + key + " = " + value
+              + " is out of range (at most 38 digits, 18 of them after the point)");
+        }
+      }
+    });
+  }
+
   private static void checkAmount(Map<String, Object> properties, String where, String name) {
     for (String key : List.of("revenue", "total")) {
       Object value = properties.get(key);
@@ -183,11 +199,12 @@ public final class SegmentPayloadParser {
     return node.isValueNode() ? node.asText() : null;
   }
 
-  private byte[] encode(JsonNode node) {
+  private byte[] encode(JsonNode node, String where) {
     try {
       return mapper.writeValueAsBytes(node);
     } catch (JsonProcessingException e) {
-      throw new IllegalStateException(e);
+      // e.g. a number whose scale no JSON writer accepts
+      throw new InvalidRequest("invalid_event", where + " holds a value out of range: " + e.getOriginalMessage());
     }
   }
 

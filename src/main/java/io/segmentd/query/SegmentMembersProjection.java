@@ -88,10 +88,9 @@ public final class SegmentMembersProjection {
       int bucket = store.bucketOf(customerId);
       return store.isMember(segment, bucket, customerId).thenCompose(present -> {
         if (present == entered) return CompletableFuture.completedFuture(Done.getInstance());
-        CompletionStage<Done> row = entered ? store.addMember(segment, bucket, customerId, at) : store.removeMember(segment, bucket, customerId);
         // Read, not cached: after a rebuild the table is the only truth, and this slice its only writer.
-        return row.thenCompose(d -> store.bucketCount(segment, bucket))
-            .thenCompose(count -> store.setBucketCount(segment, bucket, Math.max(0, count + (entered ? 1 : -1)), clock.instant()));
+        return store.bucketCount(segment, bucket).thenCompose(count ->
+            store.changeMember(segment, bucket, customerId, entered, at, count + (entered ? 1 : -1), clock.instant()));
       });
     }
 

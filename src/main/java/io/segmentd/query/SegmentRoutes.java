@@ -93,7 +93,7 @@ public final class SegmentRoutes extends AllDirectives {
             path("members", () -> parameterOptional("limit", limit -> parameterOptional("cursor", cursor ->
                 members(id, limit.map(this::limit).orElse(1000), cursor)))),
             path("changes", () -> parameterOptional("since", since -> optionalHeaderValueByName("Last-Event-ID", lastId ->
-                parameterOptional("follow", follow -> changes(id, since.or(() -> lastId), !follow.equals(Optional.of("false")))))))))));
+                parameterOptional("follow", follow -> changes(id, lastId.or(() -> since), !follow.equals(Optional.of("false")))))))))));
   }
 
   private Route readSide() {
@@ -219,25 +219,44 @@ public final class SegmentRoutes extends AllDirectives {
 
   private Source<SegmentChange, NotUsed> readSlice(String id, int slice, UUID after) {
     int from = after.equals(TimeUuids.MIN) ? firstDay : SegmentStore.dayOf(after);
-    int today = (int) Instant.now().atOffset(ZoneOffset.UTC).toLocalDate().toEpochDay();
-    return store.changes(id, slice, after, from, Math.max(from, today));
+    return store.changes(id, slice, after, from, Math.max(from, today()), Integer.MAX_VALUE);
   }
 
+  private static int today() {
+    return (int) Instant.now().atOffset(ZoneOffset.UTC).toLocalDate().toEpochDay();
+  }
+
+  /** Where a following reader of one slice stands: its last offset and the first day still to scan. */
+  private record Poll(UUID after, int fromDay) {}
+
+  /**
+   * Polls one slice: each round reads at most a page of changes after the last offset, from the
+   * day of that offset (or yesterday, once caught up) on, so an idle stream touches one or two
+   * partitions per round.
+   */
   private Source<SegmentChange, NotUsed> followSlice(String id, int slice, UUID after) {
-    return Source.unfoldAsync(after, last -> readSlice(id, slice, last).runWith(org.apache.pekko.stream.javadsl.Sink.seq(), system)
-            .thenCompose(batch -> {
-              UUID next = batch.isEmpty() ? last : batch.get(batch.size() - 1).offset();
-              java.util.concurrent.CompletableFuture<Optional<org.apache.pekko.japi.Pair<UUID, List<SegmentChange>>>> delayed = new java.util.concurrent.CompletableFuture<>();
-              if (batch.isEmpty()) {
+    Poll start = new Poll(after, after.equals(TimeUuids.MIN) ? firstDay : SegmentStore.dayOf(after));
+    return Source.unfoldAsync(start, poll -> {
+          int today = today();
+          return store.changes(id, slice, poll.after(), poll.fromDay(), Math.max(poll.fromDay(), today), FOLLOW_PAGE)
+              .take(FOLLOW_PAGE)
+              .runWith(org.apache.pekko.stream.javadsl.Sink.seq(), system)
+              .thenCompose(batch -> {
+                Poll next = batch.isEmpty()
+                    ? new Poll(poll.after(), Math.max(poll.fromDay(), today - 1))
+                    : new Poll(batch.get(batch.size() - 1).offset(), SegmentStore.dayOf(batch.get(batch.size() - 1).offset()));
+                var result = Optional.of(org.apache.pekko.japi.Pair.create(next, batch));
+                if (!batch.isEmpty()) return java.util.concurrent.CompletableFuture.completedFuture(result);
+                var delayed = new java.util.concurrent.CompletableFuture<Optional<org.apache.pekko.japi.Pair<Poll, List<SegmentChange>>>>();
                 java.util.concurrent.CompletableFuture.delayedExecutor(pollInterval.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)
-                    .execute(() -> delayed.complete(Optional.of(org.apache.pekko.japi.Pair.create(next, batch))));
-              } else {
-                delayed.complete(Optional.of(org.apache.pekko.japi.Pair.create(next, batch)));
-              }
-              return delayed;
-            }))
+                    .execute(() -> delayed.complete(result));
+                return delayed;
+              });
+        })
         .mapConcat(batch -> batch);
   }
+
+  private static final int FOLLOW_PAGE = 1000;
 
   private Route ok(Object body) {
     return complete(StatusCodes.OK, body, JsonSupport.json());

@@ -1,5 +1,8 @@
 package io.segmentd.query;
 
+import com.datastax.oss.driver.api.core.cql.BatchStatement;
+import com.datastax.oss.driver.api.core.cql.DefaultBatchType;
+import com.datastax.oss.driver.api.core.cql.PreparedStatement;
 import com.datastax.oss.driver.api.core.cql.Row;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -50,24 +53,25 @@ public final class SegmentStore {
         segment, bucket, customerId).thenApply(Optional::isPresent);
   }
 
-  CompletionStage<Done> addMember(String segment, int bucket, String customerId, Instant since) {
-    return session.executeWrite("INSERT INTO " + keyspace + ".segment_members (segment, bucket, customer_id, since) VALUES (?, ?, ?, ?)",
-        segment, bucket, customerId, since);
-  }
-
-  CompletionStage<Done> removeMember(String segment, int bucket, String customerId) {
-    return session.executeWrite("DELETE FROM " + keyspace + ".segment_members WHERE segment = ? AND bucket = ? AND customer_id = ?",
-        segment, bucket, customerId);
+  /**
+   * Adds (or removes) a member and sets its bucket's count in one logged batch: a redelivered
+   * transition then finds both written or neither, so the count never drifts from the rows.
+   */
+  CompletionStage<Done> changeMember(String segment, int bucket, String customerId, boolean add, Instant since, long count, Instant updatedAt) {
+    CompletionStage<PreparedStatement> row = add
+        ? session.prepare("INSERT INTO " + keyspace + ".segment_members (segment, bucket, customer_id, since) VALUES (?, ?, ?, ?)")
+        : session.prepare("DELETE FROM " + keyspace + ".segment_members WHERE segment = ? AND bucket = ? AND customer_id = ?");
+    CompletionStage<PreparedStatement> counter =
+        session.prepare("UPDATE " + keyspace + ".segment_bucket_counts SET members = ?, updated_at = ? WHERE segment = ? AND bucket = ?");
+    return row.thenCombine(counter, (r, c) -> BatchStatement.newInstance(DefaultBatchType.LOGGED,
+            add ? r.bind(segment, bucket, customerId, since) : r.bind(segment, bucket, customerId),
+            c.bind(count, updatedAt, segment, bucket)))
+        .thenCompose(session::executeWriteBatch);
   }
 
   CompletionStage<Long> bucketCount(String segment, int bucket) {
     return session.selectOne("SELECT members FROM " + keyspace + ".segment_bucket_counts WHERE segment = ? AND bucket = ?", segment, bucket)
         .thenApply(row -> row.map(r -> r.getLong("members")).orElse(0L));
-  }
-
-  CompletionStage<Done> setBucketCount(String segment, int bucket, long members, Instant updatedAt) {
-    return session.executeWrite("UPDATE " + keyspace + ".segment_bucket_counts SET members = ?, updated_at = ? WHERE segment = ? AND bucket = ?",
-        members, updatedAt, segment, bucket);
   }
 
   /** One transition, idempotently (a redelivered envelope writes the same row). */
@@ -114,6 +118,9 @@ public final class SegmentStore {
    */
   public CompletionStage<Page> members(String segment, Optional<String> cursor, int limit) {
     Position from = cursor.map(Position::decode).orElse(new Position(0, ""));
+    if (from.bucket() < 0 || from.bucket() > buckets) {
+      throw new io.segmentd.ingest.InvalidRequest("invalid_parameter", "cursor is not a cursor this API returned");
+    }
     return fill(segment, from, limit, new ArrayList<>());
   }
 
@@ -149,10 +156,10 @@ public final class SegmentStore {
   }
 
   /** Changes of one segment written by one slice, after {@code after}, in offset order, from its day on. */
-  public Source<SegmentChange, NotUsed> changes(String segment, int slice, UUID after, int fromDay, int toDay) {
+  public Source<SegmentChange, NotUsed> changes(String segment, int slice, UUID after, int fromDay, int toDay, int limit) {
     return Source.range(fromDay, toDay).flatMapConcat(day ->
         session.select("SELECT offset, customer_id, seq_nr, direction, at, cause_trigger, rule_version, cause_values FROM " + keyspace
-                + ".segment_changes WHERE segment = ? AND slice = ? AND day = ? AND offset > ?", segment, slice, (int) day, after)
+                + ".segment_changes WHERE segment = ? AND slice = ? AND day = ? AND offset > ? LIMIT ?", segment, slice, (int) day, after, limit)
             .map(row -> new SegmentChange(segment, slice, row.getUuid("offset"), row.getString("customer_id"), row.getLong("seq_nr"),
                 row.getString("direction"), row.getInstant("at"), row.getString("cause_trigger"), row.getInt("rule_version"),
                 row.getMap("cause_values", String.class, String.class))));

@@ -75,6 +75,8 @@ public record Profile(
     Instant horizon = last.minus(settings.interactionRetention());
     int keepFrom = 0;
     while (keepFrom < newFacts.size() && newFacts.get(keepFrom).at().isBefore(horizon)) keepFrom++;
+    // The newest maxFacts of all facts: the same whatever order they arrived in.
+    keepFrom = Math.max(keepFrom, newFacts.size() - settings.maxFacts());
     return new Profile(
         count,
         first,

@@ -12,14 +12,17 @@ import java.util.Map;
  * @param refundEvent the track event that refunds an order (Segment: {@code Order Refunded})
  * @param interactionRetention how far behind the latest event non-order facts are kept; bounds
  *     memory, must exceed every rolling window
+ * @param maxFacts at most this many facts are kept (the newest): bounds the memory of a customer
+ *     with a flood of events
  */
-public record ProfileSettings(String orderEvent, String refundEvent, Duration interactionRetention) {
+public record ProfileSettings(String orderEvent, String refundEvent, Duration interactionRetention, int maxFacts) {
 
   public static ProfileSettings fromConfig(Config config) {
     return new ProfileSettings(
         config.getString("order-event"),
         config.getString("refund-event"),
-        config.getDuration("interaction-retention"));
+        config.getDuration("interaction-retention"),
+        config.getInt("max-facts"));
   }
 
   /** Segment's e-commerce spec: a non-empty {@code coupon}, or a positive {@code discount}. */

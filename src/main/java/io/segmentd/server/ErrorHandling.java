@@ -47,15 +47,16 @@ public final class ErrorHandling extends AllDirectives {
   private Route unwrapped(Throwable e) {
     if (e instanceof InvalidRequest invalid) return error(StatusCodes.BAD_REQUEST, invalid.error(), invalid.detail());
     if (e instanceof EntityStreamSizeException tooLarge) return tooLarge(tooLarge);
-    if (e instanceof TimeoutException || e instanceof org.apache.pekko.pattern.AskTimeoutException) {
+    if (e instanceof TimeoutException || e instanceof org.apache.pekko.pattern.AskTimeoutException
+        || e instanceof org.apache.pekko.pattern.CircuitBreakerOpenException) {
       return error(StatusCodes.SERVICE_UNAVAILABLE, "unavailable",
           "the journal did not confirm in time; nothing was acknowledged, retry with the same messageIds",
           RetryAfter.create(1L));
     }
+    // Not transient: no Retry-After, so clients do not retry a request that cannot succeed.
     log.error("request failed", e);
-    return error(StatusCodes.SERVICE_UNAVAILABLE, "unavailable",
-        "the request could not be completed (" + e.getClass().getSimpleName() + ": " + e.getMessage()
-            + "); retry with the same messageIds", RetryAfter.create(1L));
+    return error(StatusCodes.INTERNAL_SERVER_ERROR, "internal_error",
+        "the request could not be completed (" + e.getClass().getSimpleName() + "); nothing of it was acknowledged");
   }
 
   private Route tooLarge(EntityStreamSizeException e) {

@@ -72,7 +72,8 @@ public final class SegmentdNode implements AutoCloseable {
       Config reevaluation = segmentd.getConfig("reevaluation");
       var schedule = new CassandraReevaluationSchedule(session, system, segmentd.getString("cassandra.keyspace"), reevaluation.getInt("slices"));
       Customer.init(system, customerSettings, clock, schedule);
-      ReevaluationWaker.init(system, schedule, clock, reevaluation.getDuration("tick-interval"), askTimeout, reevaluation.getInt("parallelism"));
+      ReevaluationWaker.init(system, schedule, clock, reevaluation.getDuration("tick-interval"),
+          reevaluation.getDuration("watermark-grace"), askTimeout, reevaluation.getInt("parallelism"));
 
       Config readSide = segmentd.getConfig("read-side");
       int slices = customerSettings.tagSlices();
@@ -85,7 +86,7 @@ public final class SegmentdNode implements AutoCloseable {
       IngestSettings ingestSettings = IngestSettings.fromConfig(segmentd.getConfig("ingest"));
       IngestRoutes ingest = new IngestRoutes(
           new SegmentPayloadParser(JsonSupport.MAPPER, ingestSettings, customerSettings.profile()),
-          new EventRecorder(sharding, askTimeout), auth, ingestSettings, clock);
+          new EventRecorder(sharding, askTimeout, customerSettings.rememberedMessageIds()), auth, ingestSettings, clock);
       CustomerJournal journal = new CustomerJournal(system, customerSettings.engine(), customerSettings.profile());
       CustomerRoutes customers = new CustomerRoutes(sharding, journal, auth, askTimeout, clock);
       SegmentRoutes segments = new SegmentRoutes(system, store, customerSettings.engine(), segmentd.getConfig("segments"), lag,

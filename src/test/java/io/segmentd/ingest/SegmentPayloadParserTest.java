@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.segmentd.segmentation.BehaviorEvent;
 import io.segmentd.segmentation.EventType;
@@ -87,5 +88,23 @@ class SegmentPayloadParserTest {
         .get(0).event();
     assertNull(refund.amount());
     assertEquals("o1", refund.orderKey());
+  }
+
+  @Test
+  void absurdNumbersAreRefusedBeforeTheyReachASum() {
+    InvalidRequest e = assertThrows(InvalidRequest.class, () -> batch(
+        "{\"batch\": [{\"type\": \"track\", \"userId\": \"u\", \"event\": \"Order Completed\", \"properties\": {\"revenue\": 1e400000000}}]}"));
+    assertEquals("invalid_event", e.error());
+    assertTrue(e.detail().startsWith("batch[0] holds a value out of range"), e.detail());
+    InvalidRequest huge = assertThrows(InvalidRequest.class, () -> batch(
+        "{\"batch\": [{\"type\": \"track\", \"userId\": \"u\", \"event\": \"E\", \"properties\": {\"n\": 1e300}}]}"));
+    assertEquals("batch[0].properties.n = 1E+300 is out of range (at most 38 digits, 18 of them after the point)", huge.detail());
+  }
+
+  @Test
+  void tooDeeplyNestedJsonIsA400NotACrash() {
+    String deep = "[".repeat(5000) + "]".repeat(5000);
+    InvalidRequest e = assertThrows(InvalidRequest.class, () -> batch("{\"batch\": " + deep + "}"));
+    assertEquals("invalid_json", e.error());
   }
 }

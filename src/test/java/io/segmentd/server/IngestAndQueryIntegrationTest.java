@@ -177,6 +177,19 @@ class IngestAndQueryIntegrationTest {
   }
 
   @Test
+  void moreEventsForOneCustomerThanItRemembersIsRefused() throws Exception {
+    StringBuilder body = new StringBuilder("{\"batch\": [");
+    for (int i = 0; i <= 1000; i++) {
+      if (i > 0) body.append(',');
+      body.append("{\"type\": \"page\", \"userId\": \"flood\", \"messageId\": \"f-").append(i).append("\"}");
+    }
+    ApiClient.Response response = api.post("/v1/batch", body.append("]}").toString());
+    assertEquals(400, response.status(), response.body());
+    assertEquals("too_many_events", response.json().get("error").asText());
+    assertTrue(journal("flood").isEmpty());
+  }
+
+  @Test
   void ingestWithoutTheWriteKeyIsRefused() {
     ApiClient.Response response = api.postWithoutAuth("/v1/track", "{\"userId\": \"x\", \"event\": \"E\"}");
     assertEquals(401, response.status());
