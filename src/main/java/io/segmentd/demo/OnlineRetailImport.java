@@ -42,7 +42,8 @@ public final class OnlineRetailImport {
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
 
   record Options(Path file, URI url, String writeKey, String readToken, ZoneId zone, int concurrency,
-                 int batchEvents, long batchBytes, long maxEventBytes, boolean summary, java.util.Set<String> customers) {
+                 int batchEvents, long batchBytes, long maxEventBytes, boolean summary, java.util.Set<String> customers,
+                 String idPrefix) {
     static Options parse(String[] args) {
       Map<String, String> given = new HashMap<>();
       for (int i = 0; i + 1 < args.length; i += 2) {
@@ -60,7 +61,8 @@ public final class OnlineRetailImport {
           Long.parseLong(given.getOrDefault("batch-bytes", "450000")),
           Long.parseLong(given.getOrDefault("max-event-bytes", "32000")),
           !"false".equals(given.getOrDefault("summary", "true")),
-          given.containsKey("customers") ? java.util.Set.of(given.get("customers").split(",")) : java.util.Set.of());
+          given.containsKey("customers") ? java.util.Set.of(given.get("customers").split(",")) : java.util.Set.of(),
+          given.getOrDefault("id-prefix", ""));
     }
 
     private static String env(String name, String fallback) {
@@ -164,9 +166,10 @@ public final class OnlineRetailImport {
   ObjectNode event(OnlineRetailCsv.Invoice invoice) throws IOException {
     ObjectNode event = MAPPER.createObjectNode();
     event.put("type", "track");
-    event.put("userId", invoice.customerId());
+    // --id-prefix imports the same history as new customers (benchmarks on a warm node)
+    event.put("userId", options.idPrefix() + invoice.customerId());
     event.put("event", invoice.isCancellation() ? "Order Refunded" : "Order Completed");
-    event.put("messageId", "online-retail:" + invoice.invoiceNo());
+    event.put("messageId", "online-retail:" + options.idPrefix() + invoice.invoiceNo());
     event.put("timestamp", invoice.at().toString());
     event.putObject("context").put("timezone", options.zone().getId());
     ObjectNode properties = event.putObject("properties");
@@ -229,7 +232,7 @@ public final class OnlineRetailImport {
     List<CompletableFuture<Void>> reads = new ArrayList<>();
     for (String customer : customers) {
       inFlight.acquire();
-      HttpRequest request = HttpRequest.newBuilder(options.url().resolve("/v1/customers/" + customer + "?asOf=" + asOf))
+      HttpRequest request = HttpRequest.newBuilder(options.url().resolve("/v1/customers/" + options.idPrefix() + customer + "?asOf=" + asOf))
           .header("Authorization", "Bearer " + options.readToken()).GET().build();
       reads.add(http.sendAsync(request, HttpResponse.BodyHandlers.ofString()).thenAccept(response -> {
         inFlight.release();
