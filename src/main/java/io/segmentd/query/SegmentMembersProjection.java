@@ -3,6 +3,8 @@ package io.segmentd.query;
 import io.segmentd.customer.Customer;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -57,6 +59,8 @@ public final class SegmentMembersProjection {
     private final ProjectionLag lag;
     private final int slice;
     private final Clock clock;
+    /** Counts this slice wrote, per segment/bucket; valid while this run lasts (it is their only writer). */
+    private final Map<String, Long> counts = new HashMap<>();
 
     TransitionHandler(SegmentStore store, ProjectionLag lag, int slice, Clock clock) {
       this.store = store;
@@ -65,16 +69,24 @@ public final class SegmentMembersProjection {
       this.clock = clock;
     }
 
+    /** Every (re)start, e.g. after a rebuild emptied the tables, reads the counts afresh. */
+    @Override
+    public CompletionStage<Done> start() {
+      counts.clear();
+      return CompletableFuture.completedFuture(Done.getInstance());
+    }
+
     @Override
     public CompletionStage<Done> process(EventEnvelope<Customer.Event> envelope) {
       String customerId = customerId(envelope.persistenceId());
       CompletionStage<Done> applied;
+      // The changes row does not depend on the membership: both writes go out together.
       if (envelope.event() instanceof Customer.SegmentEntered entered) {
         applied = apply(entered.segment(), customerId, true, entered.at())
-            .thenCompose(d -> record(envelope, customerId, entered.segment(), "entered", entered.at(), entered.cause()));
+            .thenCombine(record(envelope, customerId, entered.segment(), "entered", entered.at(), entered.cause()), (a, b) -> a);
       } else if (envelope.event() instanceof Customer.SegmentExited exited) {
         applied = apply(exited.segment(), customerId, false, exited.at())
-            .thenCompose(d -> record(envelope, customerId, exited.segment(), "exited", exited.at(), exited.cause()));
+            .thenCombine(record(envelope, customerId, exited.segment(), "exited", exited.at(), exited.cause()), (a, b) -> a);
       } else {
         applied = CompletableFuture.completedFuture(Done.getInstance());
       }
@@ -88,9 +100,17 @@ public final class SegmentMembersProjection {
       int bucket = store.bucketOf(customerId);
       return store.isMember(segment, bucket, customerId).thenCompose(present -> {
         if (present == entered) return CompletableFuture.completedFuture(Done.getInstance());
-        // Read, not cached: after a rebuild the table is the only truth, and this slice its only writer.
-        return store.bucketCount(segment, bucket).thenCompose(count ->
-            store.changeMember(segment, bucket, customerId, entered, at, count + (entered ? 1 : -1), clock.instant()));
+        String key = segment + "/" + bucket;
+        Long cached = counts.get(key);
+        CompletionStage<Long> count = cached != null ? CompletableFuture.completedFuture(cached) : store.bucketCount(segment, bucket);
+        return count.thenCompose(was -> {
+          long now = was + (entered ? 1 : -1);
+          return store.changeMember(segment, bucket, customerId, entered, at, now, clock.instant())
+              .thenApply(d -> {
+                counts.put(key, now);
+                return d;
+              });
+        });
       });
     }
 
