@@ -53,10 +53,10 @@ public final class SegmentEngine {
         OccasionFamily.fromConfig(segments.getConfig("occasion")),
         LoyaltyFamily.fromConfig(segments.getConfig("loyalty")),
         EngagementFamily.fromConfig(segments.getConfig("engagement")));
-    return new SegmentEngine(segments.getInt("rule-version"), builtIn, customFromConfig(segments, builtIn));
+    return new SegmentEngine(segments.getInt("rule-version"), builtIn, customFromConfig(segments));
   }
 
-  private static CustomFamily customFromConfig(Config segments, List<SegmentFamily> builtIn) {
+  private static CustomFamily customFromConfig(Config segments) {
     Set<String> known = new HashSet<>(SegmentCatalog.builtInSegments(segments));
     List<CustomDefinition> definitions = new ArrayList<>();
     ObjectMapper json = new ObjectMapper();
