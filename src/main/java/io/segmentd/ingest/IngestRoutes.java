@@ -2,7 +2,9 @@ package io.segmentd.ingest;
 
 import io.segmentd.segmentation.EventType;
 import io.segmentd.server.Auth;
+import io.micrometer.core.instrument.Timer;
 import io.segmentd.server.JsonSupport;
+import io.segmentd.server.Metrics;
 import java.time.Clock;
 import java.util.List;
 import java.util.Map;
@@ -24,13 +26,15 @@ public final class IngestRoutes extends AllDirectives {
   private final Auth auth;
   private final IngestSettings limits;
   private final Clock clock;
+  private final Metrics metrics;
 
-  public IngestRoutes(SegmentPayloadParser parser, EventRecorder recorder, Auth auth, IngestSettings limits, Clock clock) {
+  public IngestRoutes(SegmentPayloadParser parser, EventRecorder recorder, Auth auth, IngestSettings limits, Clock clock, Metrics metrics) {
     this.parser = parser;
     this.recorder = recorder;
     this.auth = auth;
     this.limits = limits;
     this.clock = clock;
+    this.metrics = metrics;
   }
 
   public Route routes() {
@@ -51,8 +55,13 @@ public final class IngestRoutes extends AllDirectives {
   private Route ingest(Function<byte[], List<CustomerEvent>> parse) {
     return post(() -> auth.withWriteKey(() ->
         withSizeLimit(limits.maxRequestBytes(), () ->
-            entity(Unmarshaller.entityToByteString(), (ByteString body) ->
-                onSuccess(recorder.record(parse.apply(body.toArray())),
-                    outcome -> complete(org.apache.pekko.http.javadsl.model.StatusCodes.OK, SUCCESS, JsonSupport.json()))))));
+            entity(Unmarshaller.entityToByteString(), (ByteString body) -> {
+              Timer.Sample sample = Timer.start();
+              return onSuccess(recorder.record(parse.apply(body.toArray())), outcome -> {
+                sample.stop(metrics.ingestTimer());
+                metrics.recorded(outcome.accepted(), outcome.duplicates());
+                return complete(org.apache.pekko.http.javadsl.model.StatusCodes.OK, SUCCESS, JsonSupport.json());
+              });
+            }))));
   }
 }

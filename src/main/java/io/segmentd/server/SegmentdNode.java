@@ -78,7 +78,8 @@ public final class SegmentdNode implements AutoCloseable {
       Config readSide = segmentd.getConfig("read-side");
       int slices = customerSettings.tagSlices();
       SegmentStore store = new SegmentStore(session, system, segmentd.getString("cassandra.keyspace"), readSide.getInt("member-buckets"));
-      ProjectionLag lag = new ProjectionLag(clock);
+      Metrics metrics = new Metrics();
+      ProjectionLag lag = new ProjectionLag(clock, metrics.registry());
       SegmentMembersProjection.init(system, store, lag, slices, clock);
 
       ClusterSharding sharding = ClusterSharding.get(system);
@@ -86,14 +87,14 @@ public final class SegmentdNode implements AutoCloseable {
       IngestSettings ingestSettings = IngestSettings.fromConfig(segmentd.getConfig("ingest"));
       IngestRoutes ingest = new IngestRoutes(
           new SegmentPayloadParser(JsonSupport.MAPPER, ingestSettings, customerSettings.profile()),
-          new EventRecorder(sharding, askTimeout, customerSettings.rememberedMessageIds()), auth, ingestSettings, clock);
+          new EventRecorder(sharding, askTimeout, customerSettings.rememberedMessageIds()), auth, ingestSettings, clock, metrics);
       CustomerJournal journal = new CustomerJournal(system, customerSettings.engine(), customerSettings.profile());
       CustomerRoutes customers = new CustomerRoutes(sharding, journal, auth, askTimeout, clock);
       SegmentRoutes segments = new SegmentRoutes(system, store, customerSettings.engine(), segmentd.getConfig("segments"), lag,
           new ReadSideCheck(system, store, slices, askTimeout), auth, slices, readSide,
           config.getString("pekko.persistence.cassandra.events-by-tag.first-time-bucket"));
       ErrorHandling errors = new ErrorHandling();
-      Route routes = errors.handled(errors.concat(ingest.routes(), customers.routes(), segments.routes()));
+      Route routes = errors.handled(errors.concat(ingest.routes(), customers.routes(), segments.routes(), metrics.route()));
 
       ServerBinding binding = Http.get(system)
           .newServerAt(http.getString("interface"), http.getInt("port"))

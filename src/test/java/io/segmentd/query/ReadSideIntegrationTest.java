@@ -139,6 +139,10 @@ class ReadSideIntegrationTest {
     assertEquals(400, api.get("/v1/segments/engagement:occasional/members?cursor=garbage").status());
     JsonNode status = api.get("/v1/read-side/status").json().get("slices");
     assertEquals(8, status.size());
+    String metrics = api.getRaw("http://127.0.0.1:" + node.httpPort() + "/metrics").body();
+    for (int slice = 0; slice < 8; slice++) {
+      assertTrue(metrics.contains("segmentd_projection_lag_seconds{slice=\"" + slice + "\"}"), "lag of slice " + slice);
+    }
     JsonNode check = api.get("/v1/read-side/check").json();
     assertEquals(CUSTOMERS, check.get("customers").asInt());
     assertTrue(check.get("consistent").asBoolean(), check.toString());

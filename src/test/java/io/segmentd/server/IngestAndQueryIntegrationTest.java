@@ -197,6 +197,31 @@ class IngestAndQueryIntegrationTest {
   }
 
   @Test
+  void metricsCountWhatTheJournalConfirmed() {
+    double acceptedBefore = metric("segmentd_ingest_events_total{result=\"accepted\"}");
+    double duplicatesBefore = metric("segmentd_ingest_events_total{result=\"duplicate\"}");
+    String batch = """
+        {"batch": [
+          {"type": "page", "userId": "metered", "messageId": "mt-1", "timestamp": "2024-02-01T00:00:00Z"},
+          {"type": "page", "userId": "metered", "messageId": "mt-2", "timestamp": "2024-02-01T00:01:00Z"},
+          {"type": "page", "userId": "metered-2", "messageId": "mt-3", "timestamp": "2024-02-01T00:02:00Z"}
+        ]}""";
+    assertEquals(200, api.post("/v1/batch", batch).status());
+    assertEquals(200, api.post("/v1/batch", batch).status());
+    assertEquals(3.0, metric("segmentd_ingest_events_total{result=\"accepted\"}") - acceptedBefore);
+    assertEquals(3.0, metric("segmentd_ingest_events_total{result=\"duplicate\"}") - duplicatesBefore);
+    assertTrue(api.getRaw("http://127.0.0.1:" + node.httpPort() + "/metrics").body().contains("segmentd_ingest_request_seconds_bucket"));
+  }
+
+  private static double metric(String series) {
+    String body = api.getRaw("http://127.0.0.1:" + node.httpPort() + "/metrics").body();
+    for (String line : body.split("\n")) {
+      if (line.startsWith(series + " ")) return Double.parseDouble(line.substring(series.length() + 1).trim());
+    }
+    return 0.0;
+  }
+
+  @Test
   void unknownCustomerIs404() {
     ApiClient.Response response = api.get("/v1/customers/nobody-here");
     assertEquals(404, response.status());
