@@ -26,12 +26,12 @@ public final class ProjectionLag {
     this.registry = registry;
   }
 
-  void processed(int slice, Instant writtenAt) {
+  void processed(int slice, Instant writtenAt, int transitions) {
     Instant now = clock.instant();
     // One handler per slice calls this, one transition at a time.
     SliceLag was = slices.get(slice);
     SliceLag next = new SliceLag(slice, Math.max(0, Duration.between(writtenAt, now).toMillis()), writtenAt, now,
-        was == null ? 1 : was.processed() + 1);
+        was == null ? transitions : was.processed() + transitions);
     slices.put(slice, next);
     if (was == null) {
       Gauge.builder("segmentd.projection.lag", slices, m -> m.containsKey(slice) ? m.get(slice).lagMillis() / 1000.0 : 0)

@@ -1,6 +1,7 @@
 package io.segmentd.query;
 
 import com.datastax.oss.driver.api.core.cql.BatchStatement;
+import com.datastax.oss.driver.api.core.cql.BatchStatementBuilder;
 import com.datastax.oss.driver.api.core.cql.DefaultBatchType;
 import com.datastax.oss.driver.api.core.cql.PreparedStatement;
 import com.datastax.oss.driver.api.core.cql.Row;
@@ -9,6 +10,8 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -48,25 +51,38 @@ public final class SegmentStore {
 
   // ---- writes (the projection) ----------------------------------------------------------------
 
-  CompletionStage<Boolean> isMember(String segment, int bucket, String customerId) {
-    return session.selectOne("SELECT customer_id FROM " + keyspace + ".segment_members WHERE segment = ? AND bucket = ? AND customer_id = ?",
-        segment, bucket, customerId).thenApply(Optional::isPresent);
+  /** Which of {@code customers} are members of the segment now (all in one bucket). */
+  CompletionStage<Set<String>> membersAmong(String segment, int bucket, List<String> customers) {
+    return session.selectAll("SELECT customer_id FROM " + keyspace + ".segment_members WHERE segment = ? AND bucket = ? AND customer_id IN ?",
+            segment, bucket, customers)
+        .thenApply(rows -> {
+          Set<String> present = new HashSet<>();
+          for (Row row : rows) present.add(row.getString("customer_id"));
+          return present;
+        });
   }
 
+  /** A member to add (with the instant it entered) or remove. */
+  record MemberChange(String customerId, boolean add, Instant at) {}
+
   /**
-   * Adds (or removes) a member and sets its bucket's count in one logged batch: a redelivered
-   * transition then finds both written or neither, so the count never drifts from the rows.
+   * Adds and removes members of one bucket and sets the bucket's count in one logged batch: a
+   * redelivered group then finds all of it written or none, so the count never drifts from the rows.
    */
-  CompletionStage<Done> changeMember(String segment, int bucket, String customerId, boolean add, Instant since, long count, Instant updatedAt) {
-    CompletionStage<PreparedStatement> row = add
-        ? session.prepare("INSERT INTO " + keyspace + ".segment_members (segment, bucket, customer_id, since) VALUES (?, ?, ?, ?)")
-        : session.prepare("DELETE FROM " + keyspace + ".segment_members WHERE segment = ? AND bucket = ? AND customer_id = ?");
+  CompletionStage<Done> changeMembers(String segment, int bucket, List<MemberChange> changes, long count, Instant updatedAt) {
+    CompletionStage<PreparedStatement> insert =
+        session.prepare("INSERT INTO " + keyspace + ".segment_members (segment, bucket, customer_id, since) VALUES (?, ?, ?, ?)");
+    CompletionStage<PreparedStatement> delete =
+        session.prepare("DELETE FROM " + keyspace + ".segment_members WHERE segment = ? AND bucket = ? AND customer_id = ?");
     CompletionStage<PreparedStatement> counter =
         session.prepare("UPDATE " + keyspace + ".segment_bucket_counts SET members = ?, updated_at = ? WHERE segment = ? AND bucket = ?");
-    return row.thenCombine(counter, (r, c) -> BatchStatement.newInstance(DefaultBatchType.LOGGED,
-            add ? r.bind(segment, bucket, customerId, since) : r.bind(segment, bucket, customerId),
-            c.bind(count, updatedAt, segment, bucket)))
-        .thenCompose(session::executeWriteBatch);
+    return insert.thenCombine(delete, (i, d) -> new PreparedStatement[] {i, d}).thenCombine(counter, (id, c) -> {
+      BatchStatementBuilder batch = BatchStatement.builder(DefaultBatchType.LOGGED);
+      for (MemberChange change : changes) {
+        batch.addStatement(change.add() ? id[0].bind(segment, bucket, change.customerId(), change.at()) : id[1].bind(segment, bucket, change.customerId()));
+      }
+      return batch.addStatement(c.bind(count, updatedAt, segment, bucket)).build();
+    }).thenCompose(session::executeWriteBatch);
   }
 
   CompletionStage<Long> bucketCount(String segment, int bucket) {

@@ -80,7 +80,8 @@ public final class SegmentdNode implements AutoCloseable {
       SegmentStore store = new SegmentStore(session, system, segmentd.getString("cassandra.keyspace"), readSide.getInt("member-buckets"));
       Metrics metrics = new Metrics();
       ProjectionLag lag = new ProjectionLag(clock, metrics.registry());
-      SegmentMembersProjection.init(system, store, lag, slices, clock);
+      SegmentMembersProjection.init(system, store, lag, slices, new SegmentMembersProjection.Grouping(
+          readSide.getInt("group-size"), readSide.getDuration("group-within")), clock);
 
       ClusterSharding sharding = ClusterSharding.get(system);
       Auth auth = new Auth(http.getString("write-key"), http.getString("read-token"), http.getString("admin-token"));
