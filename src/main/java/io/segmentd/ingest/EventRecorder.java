@@ -1,5 +1,7 @@
 package io.segmentd.ingest;
 
+import io.segmentd.http.InvalidRequest;
+
 import io.segmentd.customer.Customer;
 import io.segmentd.segmentation.BehaviorEvent;
 import java.time.Duration;

@@ -1,10 +1,10 @@
 package io.segmentd.ingest;
 
 import io.segmentd.segmentation.EventType;
-import io.segmentd.server.Auth;
+import io.segmentd.http.Auth;
 import io.micrometer.core.instrument.Timer;
-import io.segmentd.server.JsonSupport;
-import io.segmentd.server.Metrics;
+import io.segmentd.http.JsonSupport;
+import io.segmentd.http.Metrics;
 import java.time.Clock;
 import java.util.List;
 import java.util.Map;

@@ -1,5 +1,7 @@
 package io.segmentd.ingest;
 
+import io.segmentd.http.InvalidRequest;
+
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;

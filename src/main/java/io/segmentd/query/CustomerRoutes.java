@@ -1,11 +1,11 @@
 package io.segmentd.query;
 
 import io.segmentd.customer.Customer;
-import io.segmentd.ingest.InvalidRequest;
+import io.segmentd.http.InvalidRequest;
 import io.segmentd.replay.CustomerJournal;
-import io.segmentd.server.ApiError;
-import io.segmentd.server.Auth;
-import io.segmentd.server.JsonSupport;
+import io.segmentd.http.ApiError;
+import io.segmentd.http.Auth;
+import io.segmentd.http.JsonSupport;
 import java.time.Clock;
 import java.time.DateTimeException;
 import java.time.Duration;

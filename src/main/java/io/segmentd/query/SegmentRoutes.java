@@ -1,30 +1,31 @@
 package io.segmentd.query;
 
+import io.segmentd.readside.SegmentStore;
+import io.segmentd.readside.SegmentChange;
+import io.segmentd.readside.SegmentChangesFeed;
+import io.segmentd.readside.SegmentChangesFeed.ChangesCursor;
+import io.segmentd.readside.ProjectionLag;
+import io.segmentd.readside.ReadSideCheck;
+
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigRenderOptions;
-import io.segmentd.ingest.InvalidRequest;
+import io.segmentd.http.InvalidRequest;
 import io.segmentd.segmentation.SegmentCatalog;
 import io.segmentd.segmentation.SegmentEngine;
 import io.segmentd.segmentation.SegmentId;
 import io.segmentd.segmentation.custom.CustomDefinition;
-import io.segmentd.server.ApiError;
-import io.segmentd.server.Auth;
-import io.segmentd.server.JsonSupport;
+import io.segmentd.http.ApiError;
+import io.segmentd.http.Auth;
+import io.segmentd.http.JsonSupport;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.LocalDateTime;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.UUID;
-import java.util.stream.Collectors;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.http.javadsl.marshalling.sse.EventStreamMarshalling;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
@@ -47,13 +48,11 @@ public final class SegmentRoutes extends AllDirectives {
   private final ProjectionLag lag;
   private final ReadSideCheck check;
   private final Auth auth;
-  private final int slices;
+  private final SegmentChangesFeed feed;
   private final int maxPageSize;
-  private final Duration pollInterval;
-  private final int firstDay;
 
   public SegmentRoutes(org.apache.pekko.actor.typed.ActorSystem<?> system, SegmentStore store, SegmentEngine engine, Config segmentsConfig, ProjectionLag lag, ReadSideCheck check,
-                       Auth auth, int slices, Config readSide, String firstTimeBucket) {
+                       Auth auth, SegmentChangesFeed feed, int maxPageSize) {
     this.system = system;
     this.store = store;
     this.engine = engine;
@@ -61,11 +60,8 @@ public final class SegmentRoutes extends AllDirectives {
     this.lag = lag;
     this.check = check;
     this.auth = auth;
-    this.slices = slices;
-    this.maxPageSize = readSide.getInt("max-page-size");
-    this.pollInterval = readSide.getDuration("changes-poll-interval");
-    this.firstDay = (int) LocalDateTime.parse(firstTimeBucket, DateTimeFormatter.ofPattern("yyyyMMdd'T'HH:mm"))
-        .toLocalDate().toEpochDay();
+    this.feed = feed;
+    this.maxPageSize = maxPageSize;
   }
 
   public record SegmentSummary(String id, String family, long count, int definitionVersion) {}
@@ -156,40 +152,9 @@ public final class SegmentRoutes extends AllDirectives {
 
   // ---- changes ------------------------------------------------------------------------------
 
-  /** A reader's position: the last offset it has seen of every slice. */
-  record ChangesCursor(UUID[] offsets) {
-    static ChangesCursor start(int slices) {
-      UUID[] offsets = new UUID[slices];
-      Arrays.fill(offsets, TimeUuids.MIN);
-      return new ChangesCursor(offsets);
-    }
-
-    static ChangesCursor parse(String text, int slices) {
-      String[] parts = text.split("\\.", -1);
-      if (parts.length != slices) throw new InvalidRequest("invalid_parameter", "since '" + text + "' is not a cursor this API returned");
-      UUID[] offsets = new UUID[slices];
-      try {
-        for (int i = 0; i < slices; i++) offsets[i] = parts[i].isEmpty() ? TimeUuids.MIN : UUID.fromString(parts[i]);
-      } catch (IllegalArgumentException e) {
-        throw new InvalidRequest("invalid_parameter", "since '" + text + "' is not a cursor this API returned");
-      }
-      return new ChangesCursor(offsets);
-    }
-
-    ChangesCursor with(int slice, UUID offset) {
-      UUID[] next = offsets.clone();
-      next[slice] = offset;
-      return new ChangesCursor(next);
-    }
-
-    String render() {
-      return Arrays.stream(offsets).map(o -> o.equals(TimeUuids.MIN) ? "" : o.toString()).collect(Collectors.joining("."));
-    }
-  }
-
   private Route changes(String id, Optional<String> since, boolean follow) {
-    ChangesCursor start = since.filter(s -> !s.isBlank()).map(s -> ChangesCursor.parse(s, slices)).orElse(ChangesCursor.start(slices));
-    Source<ServerSentEvent, NotUsed> events = changeStream(id, start, follow)
+    ChangesCursor start = since.filter(s -> !s.isBlank()).map(s -> ChangesCursor.parse(s, feed.slices())).orElse(ChangesCursor.start(feed.slices()));
+    Source<ServerSentEvent, NotUsed> events = feed.changes(id, start, follow)
         .scan(new Object[] {start, null}, (state, change) -> new Object[] {((ChangesCursor) state[0]).with(change.slice(), change.offset()), change})
         .filter(state -> state[1] != null)
         .map(state -> {
@@ -205,58 +170,6 @@ public final class SegmentRoutes extends AllDirectives {
     Source<ServerSentEvent, NotUsed> withKeepAlive = follow ? events.keepAlive(Duration.ofSeconds(15), ServerSentEvent::heartbeat) : events;
     return completeOK(withKeepAlive, EventStreamMarshalling.toEventStream());
   }
-
-  /** Every slice's changes after the cursor, each slice in offset order; with follow, polled forever. */
-  private Source<SegmentChange, NotUsed> changeStream(String id, ChangesCursor start, boolean follow) {
-    List<Source<SegmentChange, NotUsed>> perSlice = new ArrayList<>();
-    for (int slice = 0; slice < slices; slice++) {
-      int s = slice;
-      UUID after = start.offsets()[slice];
-      perSlice.add(follow ? followSlice(id, s, after) : readSlice(id, s, after));
-    }
-    return Source.from(perSlice).flatMapMerge(slices, source -> source);
-  }
-
-  private Source<SegmentChange, NotUsed> readSlice(String id, int slice, UUID after) {
-    int from = after.equals(TimeUuids.MIN) ? firstDay : SegmentStore.dayOf(after);
-    return store.changes(id, slice, after, from, Math.max(from, today()), Integer.MAX_VALUE);
-  }
-
-  private static int today() {
-    return (int) Instant.now().atOffset(ZoneOffset.UTC).toLocalDate().toEpochDay();
-  }
-
-  /** Where a following reader of one slice stands: its last offset and the first day still to scan. */
-  private record Poll(UUID after, int fromDay) {}
-
-  /**
-   * Polls one slice: each round reads at most a page of changes after the last offset, from the
-   * day of that offset (or yesterday, once caught up) on, so an idle stream touches one or two
-   * partitions per round.
-   */
-  private Source<SegmentChange, NotUsed> followSlice(String id, int slice, UUID after) {
-    Poll start = new Poll(after, after.equals(TimeUuids.MIN) ? firstDay : SegmentStore.dayOf(after));
-    return Source.unfoldAsync(start, poll -> {
-          int today = today();
-          return store.changes(id, slice, poll.after(), poll.fromDay(), Math.max(poll.fromDay(), today), FOLLOW_PAGE)
-              .take(FOLLOW_PAGE)
-              .runWith(org.apache.pekko.stream.javadsl.Sink.seq(), system)
-              .thenCompose(batch -> {
-                Poll next = batch.isEmpty()
-                    ? new Poll(poll.after(), Math.max(poll.fromDay(), today - 1))
-                    : new Poll(batch.get(batch.size() - 1).offset(), SegmentStore.dayOf(batch.get(batch.size() - 1).offset()));
-                var result = Optional.of(org.apache.pekko.japi.Pair.create(next, batch));
-                if (!batch.isEmpty()) return java.util.concurrent.CompletableFuture.completedFuture(result);
-                var delayed = new java.util.concurrent.CompletableFuture<Optional<org.apache.pekko.japi.Pair<Poll, List<SegmentChange>>>>();
-                java.util.concurrent.CompletableFuture.delayedExecutor(pollInterval.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)
-                    .execute(() -> delayed.complete(result));
-                return delayed;
-              });
-        })
-        .mapConcat(batch -> batch);
-  }
-
-  private static final int FOLLOW_PAGE = 1000;
 
   private Route ok(Object body) {
     return complete(StatusCodes.OK, body, JsonSupport.json());

@@ -1,20 +1,26 @@
 package io.segmentd.server;
 
+import io.segmentd.http.Auth;
+import io.segmentd.http.JsonSupport;
+import io.segmentd.http.Metrics;
+import io.segmentd.http.ErrorHandling;
+
 import com.typesafe.config.Config;
 import io.segmentd.customer.Customer;
 import io.segmentd.customer.CustomerSettings;
-import io.segmentd.customer.CassandraReevaluationSchedule;
-import io.segmentd.customer.ReevaluationWaker;
+import io.segmentd.expiry.CassandraReevaluationSchedule;
+import io.segmentd.expiry.ReevaluationWaker;
 import io.segmentd.ingest.EventRecorder;
 import io.segmentd.ingest.IngestRoutes;
 import io.segmentd.ingest.IngestSettings;
 import io.segmentd.ingest.SegmentPayloadParser;
 import io.segmentd.query.CustomerRoutes;
-import io.segmentd.query.ProjectionLag;
-import io.segmentd.query.ReadSideCheck;
-import io.segmentd.query.SegmentMembersProjection;
+import io.segmentd.readside.ProjectionLag;
+import io.segmentd.readside.ReadSideCheck;
+import io.segmentd.readside.SegmentMembersProjection;
 import io.segmentd.query.SegmentRoutes;
-import io.segmentd.query.SegmentStore;
+import io.segmentd.readside.SegmentStore;
+import io.segmentd.readside.SegmentChangesFeed;
 import io.segmentd.replay.CustomerJournal;
 import java.time.Clock;
 import java.time.Duration;
@@ -31,6 +37,7 @@ import org.apache.pekko.http.javadsl.Http;
 import org.apache.pekko.http.javadsl.ServerBinding;
 import org.apache.pekko.http.javadsl.server.Route;
 import org.apache.pekko.management.javadsl.PekkoManagement;
+import org.apache.pekko.management.cluster.bootstrap.ClusterBootstrap;
 import org.apache.pekko.stream.connectors.cassandra.javadsl.CassandraSessionRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -54,9 +61,14 @@ public final class SegmentdNode implements AutoCloseable {
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "segmentd", config);
     try {
       Config segmentd = config.getConfig("segmentd");
-      Cluster cluster = Cluster.get(system);
-      if (config.getStringList("pekko.cluster.seed-nodes").isEmpty()) {
+      String join = segmentd.getString("cluster.join");
+      if (join.equals("self")) {
+        Cluster cluster = Cluster.get(system);
         cluster.manager().tell(Join.create(cluster.selfMember().address()));
+      } else if (join.equals("seed-nodes") && config.getStringList("pekko.cluster.seed-nodes").isEmpty()) {
+        throw new IllegalArgumentException("segmentd.cluster.join = seed-nodes needs pekko.cluster.seed-nodes (SEGMENTD_SEED_NODES)");
+      } else if (!join.equals("seed-nodes") && !join.equals("bootstrap")) {
+        throw new IllegalArgumentException("segmentd.cluster.join must be self, seed-nodes or bootstrap, not '" + join + "'");
       }
       var session = CassandraSessionRegistry.get(system).sessionFor("pekko.persistence.cassandra");
       if (segmentd.getBoolean("cassandra.create-schema")) {
@@ -65,6 +77,8 @@ public final class SegmentdNode implements AutoCloseable {
       }
       // After the schema: the Cassandra health check starts the journal, whose statements must find their tables.
       PekkoManagement.get(Adapter.toClassic(system)).start().toCompletableFuture().get(30, TimeUnit.SECONDS);
+      // Bootstrap probes the other nodes' management endpoints, so it starts after management.
+      if (join.equals("bootstrap")) ClusterBootstrap.get(Adapter.toClassic(system)).start();
 
       Config http = segmentd.getConfig("http");
       Duration askTimeout = http.getDuration("ask-timeout");
@@ -92,8 +106,10 @@ public final class SegmentdNode implements AutoCloseable {
       CustomerJournal journal = new CustomerJournal(system, customerSettings.engine(), customerSettings.profile());
       CustomerRoutes customers = new CustomerRoutes(sharding, journal, auth, askTimeout, clock);
       SegmentRoutes segments = new SegmentRoutes(system, store, customerSettings.engine(), segmentd.getConfig("segments"), lag,
-          new ReadSideCheck(system, store, slices, askTimeout), auth, slices, readSide,
-          config.getString("pekko.persistence.cassandra.events-by-tag.first-time-bucket"));
+          new ReadSideCheck(system, store, slices, askTimeout), auth,
+          new SegmentChangesFeed(system, store, slices, readSide.getDuration("changes-poll-interval"),
+              config.getString("pekko.persistence.cassandra.events-by-tag.first-time-bucket"), clock),
+          readSide.getInt("max-page-size"));
       ErrorHandling errors = new ErrorHandling();
       Route routes = errors.handled(errors.concat(ingest.routes(), customers.routes(), segments.routes(), metrics.route()));
 

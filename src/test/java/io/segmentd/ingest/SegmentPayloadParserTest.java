@@ -1,5 +1,7 @@
 package io.segmentd.ingest;
 
+import io.segmentd.http.InvalidRequest;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -8,7 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.segmentd.segmentation.BehaviorEvent;
 import io.segmentd.segmentation.EventType;
-import io.segmentd.server.JsonSupport;
+import io.segmentd.http.JsonSupport;
 import io.segmentd.testing.TestSettings;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.segmentd.server.JsonSupport;
+import io.segmentd.http.JsonSupport;
 import io.segmentd.server.SegmentdNode;
 import io.segmentd.testing.ApiClient;
 import io.segmentd.testing.CassandraExtension;

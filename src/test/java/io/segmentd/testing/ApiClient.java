@@ -1,7 +1,7 @@
 package io.segmentd.testing;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.segmentd.server.JsonSupport;
+import io.segmentd.http.JsonSupport;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;

@@ -1,4 +1,6 @@
-package io.segmentd.customer;
+package io.segmentd.expiry;
+
+import io.segmentd.customer.Customer;
 
 import java.time.Clock;
 import java.time.Duration;

@@ -1,4 +1,4 @@
-package io.segmentd.server;
+package io.segmentd.http;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;

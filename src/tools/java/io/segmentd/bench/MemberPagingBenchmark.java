@@ -6,7 +6,7 @@ import com.datastax.oss.driver.api.core.cql.Row;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
-import io.segmentd.server.JsonSupport;
+import io.segmentd.http.JsonSupport;
 import io.segmentd.server.SegmentdConfig;
 import io.segmentd.server.SegmentdNode;
 import java.net.InetSocketAddress;

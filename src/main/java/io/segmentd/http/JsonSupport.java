@@ -1,4 +1,4 @@
-package io.segmentd.server;
+package io.segmentd.http;
 
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;

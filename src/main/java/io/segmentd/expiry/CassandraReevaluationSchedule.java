@@ -1,4 +1,6 @@
-package io.segmentd.customer;
+package io.segmentd.expiry;
+
+import io.segmentd.customer.ReevaluationScheduler;
 
 import com.datastax.oss.driver.api.core.cql.Row;
 import java.time.Duration;

@@ -1,4 +1,4 @@
-package io.segmentd.query;
+package io.segmentd.readside;
 
 import java.time.Instant;
 import java.util.Map;

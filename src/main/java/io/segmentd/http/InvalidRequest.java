@@ -1,4 +1,4 @@
-package io.segmentd.ingest;
+package io.segmentd.http;
 
 /** A request that is refused as a whole, with a code and a sentence naming what is wrong. */
 public final class InvalidRequest extends RuntimeException {

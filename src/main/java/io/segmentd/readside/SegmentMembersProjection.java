@@ -1,4 +1,4 @@
-package io.segmentd.query;
+package io.segmentd.readside;
 
 import io.segmentd.customer.Customer;
 import java.time.Clock;

@@ -1,6 +1,6 @@
-package io.segmentd.server;
+package io.segmentd.http;
 
-import io.segmentd.ingest.InvalidRequest;
+import io.segmentd.http.InvalidRequest;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeoutException;
 import org.apache.pekko.http.javadsl.model.HttpHeader;

@@ -1,4 +1,4 @@
-package io.segmentd.server;
+package io.segmentd.http;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.segmentd.server.JsonSupport;
+import io.segmentd.http.JsonSupport;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -75,6 +75,10 @@ public final class OnlineRetailImport {
 
   private OnlineRetailImport(Options options) {
     this.options = options;
+  }
+
+  public static void main(String[] args) throws Exception {
+    System.exit(run(args));
   }
 
   public static int run(String[] args) throws Exception {

@@ -1,4 +1,4 @@
-package io.segmentd.query;
+package io.segmentd.readside;
 
 import com.datastax.oss.driver.api.core.cql.BatchStatement;
 import com.datastax.oss.driver.api.core.cql.BatchStatementBuilder;
@@ -135,7 +135,7 @@ public final class SegmentStore {
   public CompletionStage<Page> members(String segment, Optional<String> cursor, int limit) {
     Position from = cursor.map(Position::decode).orElse(new Position(0, ""));
     if (from.bucket() < 0 || from.bucket() > buckets) {
-      throw new io.segmentd.ingest.InvalidRequest("invalid_parameter", "cursor is not a cursor this API returned");
+      throw new io.segmentd.http.InvalidRequest("invalid_parameter", "cursor is not a cursor this API returned");
     }
     return fill(segment, from, limit, new ArrayList<>());
   }
@@ -166,7 +166,7 @@ public final class SegmentStore {
         int colon = text.indexOf(':');
         return new Position(Integer.parseInt(text.substring(0, colon)), text.substring(colon + 1));
       } catch (RuntimeException e) {
-        throw new io.segmentd.ingest.InvalidRequest("invalid_parameter", "cursor '" + cursor + "' is not a cursor this API returned");
+        throw new io.segmentd.http.InvalidRequest("invalid_parameter", "cursor '" + cursor + "' is not a cursor this API returned");
       }
     }
   }
@@ -181,7 +181,7 @@ public final class SegmentStore {
                 row.getMap("cause_values", String.class, String.class))));
   }
 
-  static int dayOf(UUID timeUuid) {
+  public static int dayOf(UUID timeUuid) {
     return (int) Math.floorDiv(TimeUuids.epochMillis(timeUuid), 86_400_000L);
   }
 }

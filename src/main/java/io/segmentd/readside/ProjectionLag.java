@@ -1,4 +1,4 @@
-package io.segmentd.query;
+package io.segmentd.readside;
 
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;

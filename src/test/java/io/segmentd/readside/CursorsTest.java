@@ -1,10 +1,12 @@
-package io.segmentd.query;
+package io.segmentd.readside;
+
+import io.segmentd.readside.SegmentChangesFeed.ChangesCursor;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import io.segmentd.ingest.InvalidRequest;
+import io.segmentd.http.InvalidRequest;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 
@@ -14,18 +16,18 @@ class CursorsTest {
   @Test
   void changesCursorSurvivesSlicesWithoutEventsAtEitherEnd() {
     for (int slice : new int[] {0, 3, 7}) {
-      SegmentRoutes.ChangesCursor cursor = SegmentRoutes.ChangesCursor.start(8).with(slice, OFFSET);
+      ChangesCursor cursor = ChangesCursor.start(8).with(slice, OFFSET);
       String text = cursor.render();
-      assertArrayEquals(cursor.offsets(), SegmentRoutes.ChangesCursor.parse(text, 8).offsets(), text);
+      assertArrayEquals(cursor.offsets(), ChangesCursor.parse(text, 8).offsets(), text);
     }
-    assertEquals(".......", SegmentRoutes.ChangesCursor.start(8).render());
-    assertArrayEquals(SegmentRoutes.ChangesCursor.start(8).offsets(), SegmentRoutes.ChangesCursor.parse(".......", 8).offsets());
+    assertEquals(".......", ChangesCursor.start(8).render());
+    assertArrayEquals(ChangesCursor.start(8).offsets(), ChangesCursor.parse(".......", 8).offsets());
   }
 
   @Test
   void foreignChangesCursorsAreRefused() {
-    assertEquals("invalid_parameter", assertThrows(InvalidRequest.class, () -> SegmentRoutes.ChangesCursor.parse("..", 8)).error());
-    assertThrows(InvalidRequest.class, () -> SegmentRoutes.ChangesCursor.parse("x.......", 8));
+    assertEquals("invalid_parameter", assertThrows(InvalidRequest.class, () -> ChangesCursor.parse("..", 8)).error());
+    assertThrows(InvalidRequest.class, () -> ChangesCursor.parse("x.......", 8));
   }
 
   @Test
