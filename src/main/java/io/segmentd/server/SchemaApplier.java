@@ -9,6 +9,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+import java.time.Duration;
+import com.datastax.oss.driver.api.core.cql.SimpleStatement;
 import org.apache.pekko.Done;
 import org.apache.pekko.stream.connectors.cassandra.javadsl.CassandraSession;
 
@@ -40,10 +43,15 @@ public final class SchemaApplier {
     return statements;
   }
 
-  public static CompletionStage<Done> apply(CassandraSession session, Config cassandra) {
+  /** Schema changes wait for the whole Cassandra cluster to agree: far longer than a query may take. */
+  private static final Duration DDL_TIMEOUT = Duration.ofSeconds(60);
+
+  public static CompletionStage<Done> apply(CassandraSession session, Config cassandra, Executor executor) {
     CompletionStage<Done> done = CompletableFuture.completedFuture(Done.getInstance());
     for (String statement : statements(cassandra)) {
-      done = done.thenCompose(d -> session.executeDDL(statement));
+      done = done.thenComposeAsync(d -> session.underlying()
+          .thenCompose(cql -> cql.executeAsync(SimpleStatement.newInstance(statement).setTimeout(DDL_TIMEOUT)))
+          .thenApply(result -> Done.getInstance()), executor);
     }
     return done;
   }

@@ -72,7 +72,7 @@ public final class SegmentdNode implements AutoCloseable {
       }
       var session = CassandraSessionRegistry.get(system).sessionFor("pekko.persistence.cassandra");
       if (segmentd.getBoolean("cassandra.create-schema")) {
-        SchemaApplier.apply(session, segmentd.getConfig("cassandra")).toCompletableFuture().get(120, TimeUnit.SECONDS);
+        SchemaApplier.apply(session, segmentd.getConfig("cassandra"), system.executionContext()).toCompletableFuture().get(120, TimeUnit.SECONDS);
         log.info("schema applied to keyspace {}", segmentd.getString("cassandra.keyspace"));
       }
       // After the schema: the Cassandra health check starts the journal, whose statements must find their tables.

@@ -22,7 +22,7 @@ public final class ApiClient {
     }
   }
 
-  private final HttpClient http = HttpClient.newHttpClient();
+  private final HttpClient http = HttpClient.newBuilder().connectTimeout(java.time.Duration.ofSeconds(5)).build();
   private final String base;
 
   public ApiClient(int port) {
@@ -51,6 +51,21 @@ public final class ApiClient {
   public Response get(String path) {
     return send(HttpRequest.newBuilder(URI.create(base + path))
         .header("Authorization", "Bearer dev-read-token").GET().build());
+  }
+
+  public Response putForm(String url, String form) {
+    return send(HttpRequest.newBuilder(URI.create(url))
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .PUT(HttpRequest.BodyPublishers.ofString(form)).build());
+  }
+
+  /** A POST that reports a failed connection as an exception instead of an assertion (load clients retry it). */
+  public Response tryPost(String path, String body, java.time.Duration timeout) throws IOException, InterruptedException {
+    HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(base + path)).timeout(timeout)
+        .header("Content-Type", "application/json")
+        .header("Authorization", "Basic " + Base64.getEncoder().encodeToString("dev-write-key:".getBytes(StandardCharsets.UTF_8)))
+        .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+    return new Response(response.statusCode(), response.body());
   }
 
   public Response getRaw(String url) {

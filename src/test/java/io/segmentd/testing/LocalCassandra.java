@@ -10,7 +10,7 @@ import java.util.Map;
  * A real Apache Cassandra server for the test run, started through the same launcher users run
  * ({@code scripts/cassandra}) on free loopback ports and a fresh data directory.
  */
-public final class LocalCassandra implements AutoCloseable {
+public final class LocalCassandra implements AutoCloseable, TestCluster.LocalCassandraLike {
   private final Path projectDir;
   private final Path dataDir;
   private final int port;
@@ -42,6 +42,7 @@ public final class LocalCassandra implements AutoCloseable {
     return port;
   }
 
+  @Override
   public String contactPoint() {
     return "127.0.0.1:" + port;
   }

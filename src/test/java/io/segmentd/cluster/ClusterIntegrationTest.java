@@ -1,0 +1,260 @@
+package io.segmentd.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.segmentd.testing.ApiClient;
+import io.segmentd.testing.CassandraExtension;
+import io.segmentd.testing.JournalReader;
+import io.segmentd.testing.LocalCassandra;
+import io.segmentd.testing.RetryingLoad;
+import io.segmentd.testing.TestCluster;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.stream.StreamSupport;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * segmentd as a cluster: nodes in their own JVMs over real remoting, formed by Cluster Bootstrap
+ * (config discovery, the files of cluster-config/), on the real Cassandra; nodes added, left,
+ * killed with SIGKILL and restarted while a client keeps ingesting and retrying.
+ */
+@ExtendWith(CassandraExtension.class)
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class ClusterIntegrationTest {
+  /** A segment whose window is short enough to pass while a node is dead. */
+  private static final Duration EDGE_WINDOW = Duration.ofSeconds(8);
+  private static final String NODE_SETTINGS = """
+      segmentd.http.ask-timeout = 5s
+      segmentd.reevaluation.tick-interval = 500ms
+      segmentd.segments.custom = [
+        {"id": "custom:just-pinged", "version": 1, "rule": {"count": {"event": "Ping", "within": "8s"}, "gte": 1}}
+      ]
+      """;
+
+  private LocalCassandra cassandra;
+  private TestCluster cluster;
+
+  @BeforeAll
+  void startCluster(LocalCassandra cassandra) {
+    this.cassandra = cassandra;
+    this.cluster = new TestCluster(cassandra, "it_cluster", 3, 4, NODE_SETTINGS);
+    cluster.start();
+  }
+
+  @AfterAll
+  void stopCluster() {
+    if (cluster != null) cluster.close();
+  }
+
+  @Test
+  @Order(1)
+  void customersSpreadOverEveryNodeAndAnyNodeAnswersForAnyCustomer() {
+    ApiClient entry = cluster.api(1);
+    for (int c = 0; c < 60; c++) {
+      assertEquals(200, entry.post("/v1/track", """
+          {"userId": "spread-%d", "event": "Order Completed", "messageId": "spread-m-%d", "timestamp": "%s",
+           "properties": {"order_id": "spread-o-%d", "revenue": 10.50}}""".formatted(c, c, Instant.now().minusSeconds(60), c)).status());
+    }
+    for (int node = 1; node <= 3; node++) {
+      int entities = cluster.shards(node, "Customer").values().stream().mapToInt(Integer::intValue).sum();
+      assertTrue(entities > 0, "node " + node + " holds no customer");
+    }
+    for (int c = 0; c < 60; c += 7) {
+      String id = "spread-" + c;
+      Set<String> answers = new HashSet<>();
+      for (int node = 1; node <= 3; node++) {
+        ApiClient api = cluster.api(node);
+        ApiClient.Response profile = api.get("/v1/customers/" + id + "?asOf=2030-01-01T00:00:00Z");
+        assertEquals(200, profile.status(), profile.body());
+        assertEquals(1, profile.json().get("purchasing").get("orders").asInt());
+        answers.add(profile.json().get("segments").toString());
+        assertEquals(200, api.get("/v1/customers/" + id + "/segments").status());
+        assertEquals(200, api.get("/v1/customers/" + id + "/history").status());
+      }
+      assertEquals(1, answers.size(), "every node gives the same answer for " + id + ": " + answers);
+    }
+  }
+
+  @Test
+  @Order(2)
+  void theLargestRequestForOneCustomerCrossesNodes() {
+    // One customer's share of a request travels to its node as one remoting message.
+    String padding = "x".repeat(900);
+    List<String> customers = new ArrayList<>();
+    for (int c = 0; c < 6; c++) {
+      String id = "big-" + c;
+      customers.add(id);
+      StringBuilder body = new StringBuilder("{\"batch\": [");
+      for (int e = 0; e < 470; e++) {
+        if (e > 0) body.append(',');
+        body.append("{\"type\":\"track\",\"userId\":\"").append(id).append("\",\"event\":\"Product Viewed\",\"messageId\":\"")
+            .append(id).append("-").append(e).append("\",\"timestamp\":\"").append(Instant.now().minusSeconds(30))
+            .append("\",\"properties\":{\"note\":\"").append(padding).append("\"}}");
+      }
+      body.append("]}");
+      assertTrue(body.length() > 450_000 && body.length() < 500_000, "request of " + body.length() + " bytes");
+      ApiClient.Response response = cluster.api(1).post("/v1/batch", body.toString());
+      assertEquals(200, response.status(), response.body());
+    }
+    int remote = 0;
+    for (String id : customers) {
+      String shard = Integer.toString(Math.abs(id.hashCode() % 1000));
+      if (!cluster.shards(1, "Customer").containsKey(shard)) remote++;
+      assertEquals(470, cluster.api(1).get("/v1/customers/" + id).json().get("eventCount").asInt());
+    }
+    assertTrue(remote > 0, "every big customer lives on node 1: the test proved nothing about crossing nodes");
+  }
+
+  @Test
+  @Order(3)
+  void aWindowEdgeThatPassesWhileItsNodeIsDeadIsStampedWithItsExactInstant() {
+    // Customers whose entity and whose slice's waker live on the same node: that node is killed.
+    Instant pinged = Instant.now().truncatedTo(ChronoUnit.MILLIS);
+    Map<String, Integer> hostOf = new TreeMap<>();
+    for (int c = 0; c < 40; c++) {
+      String id = "edge-" + c;
+      assertEquals(200, cluster.api(1).post("/v1/track", """
+          {"userId": "%s", "event": "Ping", "messageId": "%s-ping", "timestamp": "%s"}""".formatted(id, id, pinged)).status());
+    }
+    Map<Integer, Map<String, Integer>> customerShards = new TreeMap<>();
+    Map<Integer, Map<String, Integer>> wakerShards = new TreeMap<>();
+    for (int node = 1; node <= 3; node++) {
+      customerShards.put(node, cluster.shards(node, "Customer"));
+      wakerShards.put(node, cluster.shards(node, "sharded-daemon-process-reevaluation-waker"));
+    }
+    for (int c = 0; c < 40; c++) {
+      String id = "edge-" + c;
+      String shard = Integer.toString(Math.abs(id.hashCode() % 1000));
+      String slice = Integer.toString(Math.floorMod(id.hashCode(), 8));
+      for (int node = 1; node <= 3; node++) {
+        if (customerShards.get(node).containsKey(shard) && wakerShards.get(node).containsKey(slice)) hostOf.put(id, node);
+      }
+    }
+    assertFalse(hostOf.isEmpty(), "no customer shares a node with its waker: " + customerShards + " " + wakerShards);
+    String customer = hostOf.keySet().iterator().next();
+    int victim = hostOf.get(customer);
+    assertTrue(memberships(customer).contains("custom:just-pinged"));
+
+    cluster.node(victim).kill();
+    Instant edge = pinged.plus(EDGE_WINDOW);
+    assertTrue(Instant.now().isBefore(edge), "the node died after the edge: the test proved nothing");
+    Set<Integer> survivors = new HashSet<>(Set.of(1, 2, 3));
+    survivors.remove(victim);
+    cluster.awaitMembers(survivors);
+
+    int other = survivors.iterator().next();
+    Awaitility.await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
+      JsonNode history = cluster.api(other).get("/v1/customers/" + customer + "/history").json();
+      List<String> exits = new ArrayList<>();
+      for (JsonNode t : history.get("transitions")) {
+        if (t.get("segment").asText().equals("custom:just-pinged") && t.get("direction").asText().equals("exited")) {
+          exits.add(t.get("at").asText() + " " + t.get("cause").get("trigger").asText());
+        }
+      }
+      assertEquals(List.of(edge + " time"), exits);
+    });
+    cluster.startNode(victim);
+    cluster.awaitMembers(Set.of(1, 2, 3));
+  }
+
+  @Test
+  @Order(4)
+  void noAcknowledgedEventIsLostWhileNodesJoinLeaveDieAndRestart() throws Exception {
+    RetryingLoad load = new RetryingLoad(() -> cluster.liveNodes().stream().map(cluster::api).toList(), "load", 150, 4);
+    try {
+      awaitProgress(load);
+      // (a) scale out
+      cluster.startNode(4);
+      cluster.awaitMembers(Set.of(1, 2, 3, 4));
+      awaitProgress(load);
+      // (b) graceful leave
+      cluster.leave(2);
+      cluster.awaitMembers(Set.of(1, 3, 4));
+      awaitProgress(load);
+      // (c) kill -9, then the node comes back
+      cluster.node(3).kill();
+      cluster.awaitMembers(Set.of(1, 4));
+      awaitProgress(load);
+      cluster.startNode(3);
+      cluster.awaitMembers(Set.of(1, 3, 4));
+      awaitProgress(load);
+      // (d) rolling restart of every node
+      for (int node : List.of(1, 3, 4)) {
+        cluster.node(node).stop();
+        Set<Integer> others = new HashSet<>(Set.of(1, 3, 4));
+        others.remove(node);
+        cluster.awaitMembers(others);
+        cluster.startNode(node);
+        cluster.awaitMembers(Set.of(1, 3, 4));
+        awaitProgress(load);
+      }
+    } finally {
+      load.close();
+    }
+    System.out.printf("cluster load: %d events acknowledged, %d retries, refusals by status %s%n",
+        load.acknowledged(), load.retries(), load.refusals());
+
+    Instant asOf = Instant.now().plusSeconds(1).truncatedTo(ChronoUnit.SECONDS);
+    try (JournalReader journal = new JournalReader(cassandra.contactPoint(), "it_cluster")) {
+      for (int c = 0; c < load.customers(); c++) {
+        String id = load.customer(c);
+        List<String> ids = journal.messageIds(id);
+        assertEquals(ids.size(), new HashSet<>(ids).size(), "an event of " + id + " is in the journal twice");
+        assertEquals(load.acknowledged(id), new HashSet<>(ids), "the journal of " + id + " differs from what was acknowledged");
+        assertSingleWriterAtATime(id, journal.writers(id));
+
+        ApiClient api = cluster.api(List.of(1, 3, 4).get(c % 3));
+        JsonNode live = api.get("/v1/customers/" + id + "?asOf=" + asOf).json();
+        JsonNode folded = api.get("/v1/customers/" + id + "/segments?asOf=" + asOf).json();
+        assertEquals(ids.size(), live.get("eventCount").asInt(), id);
+        assertEquals(folded.get("segments"), live.get("segments"), "live entity and journal fold differ for " + id);
+      }
+    }
+    Awaitility.await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofSeconds(2)).untilAsserted(() -> {
+      JsonNode check = cluster.api(1).get("/v1/read-side/check").json();
+      assertTrue(check.get("consistent").asBoolean(), check.toString());
+    });
+  }
+
+  /** Sequence numbers 1..n, and a writer that handed over never writes again. */
+  private static void assertSingleWriterAtATime(String id, List<Object[]> rows) {
+    List<String> runs = new ArrayList<>();
+    long expected = 1;
+    for (Object[] row : rows) {
+      assertEquals(expected++, (long) row[0], "sequence numbers of " + id);
+      String writer = (String) row[1];
+      if (runs.isEmpty() || !runs.get(runs.size() - 1).equals(writer)) runs.add(writer);
+    }
+    assertEquals(runs.size(), new HashSet<>(runs).size(), "two writers interleaved in the journal of " + id + ": " + runs);
+  }
+
+  private static void awaitProgress(RetryingLoad load) {
+    long from = load.acknowledged();
+    Awaitility.await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(200))
+        .until(() -> load.acknowledged() >= from + 500);
+  }
+
+  private List<String> memberships(String customer) {
+    JsonNode profile = cluster.api(1).get("/v1/customers/" + customer).json();
+    return StreamSupport.stream(profile.get("segments").spliterator(), false).map(JsonNode::asText).toList();
+  }
+}
