@@ -60,6 +60,8 @@ public final class ClusterIngestBenchmark {
     Result api = apiRun(nodes, run, measured);
     Result raw;
     try (CqlSession cql = CqlSession.builder()
+        .withConfigLoader(com.datastax.oss.driver.api.core.config.DriverConfigLoader.programmaticBuilder()
+            .withDuration(com.datastax.oss.driver.api.core.config.DefaultDriverOption.REQUEST_TIMEOUT, Duration.ofSeconds(10)).build())
         .addContactPoint(new InetSocketAddress(cassandra[0], Integer.parseInt(cassandra[1])))
         .withLocalDatacenter("datacenter1").build()) {
       raw = rawRun(cql, run, measured);
@@ -67,6 +69,7 @@ public final class ClusterIngestBenchmark {
     System.out.printf("%-10s segmentd %7.0f events/s (p50 %4d ms, p99 %5d ms per request, non-200: %s) | plain driver %7.0f events/s"
             + " (p50 %3d ms, p99 %4d ms) | ratio %.2f%n",
         label, api.rate(), api.p50(), api.p99(), api.refusals(), raw.rate(), raw.p50(), raw.p99(), api.rate() / raw.rate());
+    System.exit(0); // the HTTP client's threads would keep the JVM alive
   }
 
   private record Result(double rate, long p50, long p99, Map<Integer, Long> refusals) {}
