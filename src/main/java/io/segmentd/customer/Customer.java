@@ -7,6 +7,7 @@ import io.segmentd.common.CborSerializable;
 import io.segmentd.segmentation.BehaviorEvent;
 import io.segmentd.segmentation.Membership;
 import io.segmentd.segmentation.Profile;
+import io.segmentd.segmentation.PurchasingFamily;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -84,14 +85,17 @@ public final class Customer
   enum RetrySchedule implements Command { INSTANCE }
 
   /**
-   * The profile with segments evaluated as of {@code asOf}; {@code recorded} are the memberships
-   * of its persisted transitions (what the read side must show).
+   * What callers need of a customer as of {@code asOf}: its totals, segments with the values behind
+   * each, and {@code recorded}, the memberships of its persisted transitions (what the read side must
+   * show). Built in the entity and small whatever the history: the profile itself (up to
+   * {@code max-facts} facts) never leaves the entity, as a reply may cross nodes.
    */
-  public record CustomerView(String customerId, Profile profile, Instant asOf, Map<String, Membership> segments,
-                             io.segmentd.segmentation.PurchasingFamily.Rfm rfm, Set<String> recorded)
+  public record CustomerView(String customerId, Instant asOf, long eventCount, Instant firstSeenAt, Instant lastSeenAt,
+                             Profile.Purchasing purchasing, PurchasingFamily.Rfm rfm, Map<String, Membership> segments,
+                             Set<String> recorded)
       implements CborSerializable {
     public boolean exists() {
-      return !profile.isEmpty();
+      return eventCount > 0;
     }
   }
 
@@ -347,10 +351,11 @@ public final class Customer
 
   private ReplyEffect<Event, State> onGetProfile(State state, GetProfile command) {
     Instant asOf = command.asOf() != null ? command.asOf() : clock.instant();
-    Map<String, Membership> segments = settings.engine().evaluate(state.getProfile(), asOf);
-    return Effect().reply(command.replyTo(),
-        StatusReply.success(new CustomerView(customerId, state.getProfile(), asOf, segments,
-            settings.engine().rfm(state.getProfile(), asOf).orElse(null), Set.copyOf(state.getSegments().keySet()))));
+    Profile profile = state.getProfile();
+    return Effect().reply(command.replyTo(), StatusReply.success(new CustomerView(customerId, asOf,
+        profile.eventCount(), profile.firstSeenAt(), profile.lastSeenAt(), profile.purchasingAsOf(asOf),
+        settings.engine().rfm(profile, asOf).orElse(null), settings.engine().evaluate(profile, asOf),
+        Set.copyOf(state.getSegments().keySet()))));
   }
 
   @Override

@@ -165,7 +165,8 @@ class CustomerTest {
         replyTo -> new Customer.GetProfile(Instant.parse("2024-01-15T00:00:00Z"), replyTo)).reply().getValue();
     assertEquals(List.of("engagement:occasional", "journey:customer", "loyalty:one-time", "purchasing:new", "usage:light"),
         List.copyOf(view.segments().keySet()));
-    assertEquals(new BigDecimal("30.00"), view.profile().purchasingAsOf(view.asOf()).revenue());
+    assertEquals(new BigDecimal("30.00"), view.purchasing().revenue());
+    assertEquals(1, view.purchasing().orders());
   }
 
   private static String segmentOf(Event e) {
