@@ -7,6 +7,7 @@ import io.segmentd.common.CborSerializable;
 import io.segmentd.segmentation.BehaviorEvent;
 import io.segmentd.segmentation.Membership;
 import io.segmentd.segmentation.Profile;
+import io.segmentd.segmentation.PurchasingFamily;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -21,6 +22,9 @@ import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.SupervisorStrategy;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
@@ -42,7 +46,8 @@ import java.time.Duration;
  * <p>A batch of events and the segment transitions it causes are persisted atomically, and the
  * sender hears back only after the journal has confirmed the write. Message ids already seen are
  * acknowledged without being persisted again. Only transitions are tagged: they are all the read
- * side needs.
+ * side needs. The customer's next time-driven instant is kept in the schedule by a {@link
+ * ScheduleKeeper}.
  */
 public final class Customer
     extends EventSourcedBehaviorWithEnforcedReplies<Customer.Command, Customer.Event, Customer.State> {
@@ -67,14 +72,30 @@ public final class Customer
   public record Recorded(int accepted, int duplicates) implements CborSerializable {}
 
   /**
-   * The profile with segments evaluated as of {@code asOf}; {@code recorded} are the memberships
-   * of its persisted transitions (what the read side must show).
+   * What sharding sends instead of stopping the entity (passivation, hand-off): it stops once its
+   * next instant is covered in the schedule, so a quiet customer is never left with nothing that
+   * will wake it.
    */
-  public record CustomerView(String customerId, Profile profile, Instant asOf, Map<String, Membership> segments,
-                             io.segmentd.segmentation.PurchasingFamily.Rfm rfm, Set<String> recorded)
+  enum Passivate implements Command { INSTANCE }
+
+  /** The outcome of a schedule write, piped to the entity itself (never leaves the node). */
+  record ScheduleWritten(long generation, Instant row, Throwable failure) implements Command {}
+
+  /** Time to retry a failed schedule write (a timer of the entity itself). */
+  enum RetrySchedule implements Command { INSTANCE }
+
+  /**
+   * What callers need of a customer as of {@code asOf}: its totals, segments with the values behind
+   * each, and {@code recorded}, the memberships of its persisted transitions (what the read side must
+   * show). Built in the entity and small whatever the history: the profile itself (up to
+   * {@code max-facts} facts) never leaves the entity, as a reply may cross nodes.
+   */
+  public record CustomerView(String customerId, Instant asOf, long eventCount, Instant firstSeenAt, Instant lastSeenAt,
+                             Profile.Purchasing purchasing, PurchasingFamily.Rfm rfm, Map<String, Membership> segments,
+                             Set<String> recorded)
       implements CborSerializable {
     public boolean exists() {
-      return !profile.isEmpty();
+      return eventCount > 0;
     }
   }
 
@@ -176,11 +197,12 @@ public final class Customer
 
   public static void init(ActorSystem<?> system, CustomerSettings settings, Clock clock, ReevaluationScheduler scheduler) {
     ClusterSharding.get(system)
-        .init(Entity.of(ENTITY_KEY, ctx -> create(ctx.getEntityId(), settings, clock, scheduler)));
+        .init(Entity.of(ENTITY_KEY, ctx -> create(ctx.getEntityId(), settings, clock, scheduler))
+            .withStopMessage(Passivate.INSTANCE));
   }
 
   public static Behavior<Command> create(String customerId, CustomerSettings settings, Clock clock, ReevaluationScheduler scheduler) {
-    return new Customer(customerId, settings, clock, scheduler);
+    return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new Customer(customerId, settings, clock, scheduler, ctx, timers)));
   }
 
   public static PersistenceId persistenceId(String customerId) {
@@ -195,11 +217,12 @@ public final class Customer
   private final CustomerSettings settings;
   private final Clock clock;
   private final Set<String> tags;
-  private final ReevaluationScheduler scheduler;
-  private Instant scheduled;
+  private final ScheduleKeeper schedule;
   private Instant quietUntil;
 
-  private Customer(String customerId, CustomerSettings settings, Clock clock, ReevaluationScheduler scheduler) {
+  /** Package-private for tests of what needs no running actor (the context and timers may be null then). */
+  Customer(String customerId, CustomerSettings settings, Clock clock, ReevaluationScheduler scheduler,
+           ActorContext<Command> ctx, TimerScheduler<Command> timers) {
     super(
         persistenceId(customerId),
         SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(5), 0.1));
@@ -207,7 +230,8 @@ public final class Customer
     this.settings = settings;
     this.clock = clock;
     this.tags = Set.of(tagFor(customerId, settings.tagSlices()));
-    this.scheduler = scheduler;
+    this.schedule = new ScheduleKeeper(customerId, scheduler, clock,
+        settings.scheduleRetryMinBackoff(), settings.scheduleRetryMaxBackoff(), ctx, timers);
   }
 
   @Override
@@ -222,6 +246,12 @@ public final class Customer
         .onCommand(RecordEvents.class, this::onRecordEvents)
         .onCommand(GetProfile.class, this::onGetProfile)
         .onCommand(Reevaluate.class, this::onReevaluate)
+        .onCommand(ScheduleWritten.class, this::onScheduleWritten)
+        .onCommand(RetrySchedule.class, (state, retry) -> {
+          schedule.onRetry();
+          return Effect().noReply();
+        })
+        .onCommand(Passivate.class, this::onPassivate)
         .build();
   }
 
@@ -234,7 +264,9 @@ public final class Customer
     int duplicates = command.events().size() - fresh.size();
     Recorded recorded = new Recorded(fresh.size(), duplicates);
     if (fresh.isEmpty()) {
-      return Effect().reply(command.replyTo(), StatusReply.success(recorded));
+      // A retry may follow a first attempt whose reply never came: it too waits for the schedule.
+      schedule.whenCovered(() -> command.replyTo().tell(StatusReply.success(recorded)));
+      return Effect().noReply();
     }
     // Never before what was already evaluated (another node's clock may have been ahead).
     Instant now = latest(clock.instant(), state.getEvaluatedAt());
@@ -246,9 +278,14 @@ public final class Customer
     List<Event> events = new ArrayList<>();
     events.add(new EventsRecorded(List.copyOf(fresh), now));
     events.addAll(transitions.events());
+    // The reply waits until the next instant is covered in the schedule too: a client that hears
+    // nothing retries, and that retry finds an entity which announces its instant again.
     return Effect().persist(events)
-        .thenRun(s -> scheduleNext(s, now))
-        .thenReply(command.replyTo(), s -> StatusReply.success(recorded));
+        .thenRun(s -> {
+          scheduleNext(s, now, false);
+          schedule.whenCovered(() -> command.replyTo().tell(StatusReply.success(recorded)));
+        })
+        .thenNoReply();
   }
 
   private ReplyEffect<Event, State> onReevaluate(State state, Reevaluate command) {
@@ -259,15 +296,28 @@ public final class Customer
       // Nothing changed up to now: later walks start here (catching up again would find the same).
       quietUntil = now;
       scheduleNext(state, now, true);
-      return Effect().reply(command.replyTo(), StatusReply.ack());
+      schedule.whenConfirmed(() -> command.replyTo().tell(StatusReply.ack()));
+      return Effect().noReply();
     }
+    // The waker deletes the row it woke us for once we reply: not before the next one is durable.
     return Effect().persist(transitions.events())
-        .thenRun(s -> scheduleNext(s, now, true))
-        .thenReply(command.replyTo(), s -> StatusReply.ack());
+        .thenRun(s -> {
+          scheduleNext(s, now, true);
+          schedule.whenConfirmed(() -> command.replyTo().tell(StatusReply.ack()));
+        })
+        .thenNoReply();
   }
 
-  private void scheduleNext(State state, Instant now) {
-    scheduleNext(state, now, false);
+  private ReplyEffect<Event, State> onScheduleWritten(State state, ScheduleWritten written) {
+    schedule.onWritten(written);
+    return schedule.stopRequested() && schedule.mayStop() ? Effect().stop().thenNoReply() : Effect().noReply();
+  }
+
+  private ReplyEffect<Event, State> onPassivate(State state, Passivate passivate) {
+    if (schedule.mayStop()) return Effect().stop().thenNoReply();
+    // Sharding buffers what arrives for us meanwhile, and hands it to the next incarnation.
+    schedule.holdStop();
+    return Effect().noReply();
   }
 
   /** Where a catch-up walk starts: the last persisted evaluation, or a later one that changed nothing. */
@@ -287,29 +337,25 @@ public final class Customer
     if (state.getEvaluatedAt() != null) {
       var overdue = settings.engine().nextChange(state.getProfile(), state.getEvaluatedAt()).filter(due -> !due.isAfter(now));
       if (overdue.isPresent()) {
-        scheduler.schedule(customerId, now);
-        scheduled = now;
+        schedule.want(now, false);
         return;
       }
     }
-    scheduleNext(state, now);
+    scheduleNext(state, now, false);
   }
 
-  private void scheduleNext(State state, Instant now, boolean force) {
-    settings.engine().nextChange(state.getProfile(), now).ifPresent(due -> {
-      if (force || !due.equals(scheduled)) {
-        scheduler.schedule(customerId, due);
-        scheduled = due;
-      }
-    });
+  /** {@code rewrite}: write the instant even if unchanged (a wake-up consumed the row it came from). */
+  private void scheduleNext(State state, Instant now, boolean rewrite) {
+    schedule.want(settings.engine().nextChange(state.getProfile(), now).orElse(null), rewrite);
   }
 
   private ReplyEffect<Event, State> onGetProfile(State state, GetProfile command) {
     Instant asOf = command.asOf() != null ? command.asOf() : clock.instant();
-    Map<String, Membership> segments = settings.engine().evaluate(state.getProfile(), asOf);
-    return Effect().reply(command.replyTo(),
-        StatusReply.success(new CustomerView(customerId, state.getProfile(), asOf, segments,
-            settings.engine().rfm(state.getProfile(), asOf).orElse(null), Set.copyOf(state.getSegments().keySet()))));
+    Profile profile = state.getProfile();
+    return Effect().reply(command.replyTo(), StatusReply.success(new CustomerView(customerId, asOf,
+        profile.eventCount(), profile.firstSeenAt(), profile.lastSeenAt(), profile.purchasingAsOf(asOf),
+        settings.engine().rfm(profile, asOf).orElse(null), settings.engine().evaluate(profile, asOf),
+        Set.copyOf(state.getSegments().keySet()))));
   }
 
   @Override

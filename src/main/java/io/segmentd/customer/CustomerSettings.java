@@ -3,6 +3,7 @@ package io.segmentd.customer;
 import com.typesafe.config.Config;
 import io.segmentd.segmentation.ProfileSettings;
 import io.segmentd.segmentation.SegmentEngine;
+import java.time.Duration;
 
 /**
  * Everything a Customer entity is configured with, read once from {@code segmentd}.
@@ -11,6 +12,8 @@ import io.segmentd.segmentation.SegmentEngine;
  *     without counting them again
  * @param snapshotEvery events between snapshots
  * @param tagSlices number of slices transitions are tagged with for the read side
+ * @param scheduleRetryMinBackoff first delay before a failed schedule write is retried (doubling)
+ * @param scheduleRetryMaxBackoff longest delay between retries; they go on while the entity lives
  */
 public record CustomerSettings(
     ProfileSettings profile,
@@ -18,7 +21,9 @@ public record CustomerSettings(
     int rememberedMessageIds,
     int snapshotEvery,
     int keepSnapshots,
-    int tagSlices) {
+    int tagSlices,
+    Duration scheduleRetryMinBackoff,
+    Duration scheduleRetryMaxBackoff) {
 
   public static CustomerSettings fromConfig(Config segmentd) {
     Config customer = segmentd.getConfig("customer");
@@ -28,6 +33,8 @@ public record CustomerSettings(
         customer.getInt("remembered-message-ids"),
         customer.getInt("snapshot-every"),
         customer.getInt("keep-snapshots"),
-        customer.getInt("tag-slices"));
+        customer.getInt("tag-slices"),
+        customer.getDuration("schedule-retry.min-backoff"),
+        customer.getDuration("schedule-retry.max-backoff"));
   }
 }

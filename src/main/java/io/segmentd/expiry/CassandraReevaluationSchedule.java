@@ -19,8 +19,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The re-evaluation schedule in Cassandra: rows {@code (slice, hour) -> (due, customer)} plus an
- * index of non-empty hours per slice. Writes come from the entities; reads and deletes from the
- * waker of each slice, which touches only hours that hold something due.
+ * index of non-empty hours per slice. Writes come from the entities (which retry, and delete the rows
+ * their later instants superseded); reads and deletes from the waker of each slice, which touches
+ * only hours that hold something due.
  */
 public final class CassandraReevaluationSchedule implements ReevaluationScheduler {
   private static final Logger log = LoggerFactory.getLogger(CassandraReevaluationSchedule.class);
@@ -61,31 +62,30 @@ public final class CassandraReevaluationSchedule implements ReevaluationSchedule
   }
 
   @Override
-  public void schedule(String customerId, Instant due) {
-    write(customerId, roundUpToMillis(due), 3);
+  public CompletionStage<Done> schedule(String customerId, Instant due) {
+    Instant rounded = roundUpToMillis(due);
+    int slice = sliceOf(customerId);
+    long hour = hourOf(rounded);
+    // The hour index first: a missing schedule row after it is harmless, the reverse would hide the row.
+    return session.executeWrite(insertHour, slice, hour)
+        .thenCompose(d -> session.executeWrite(insertDue, slice, hour, rounded, customerId));
+  }
+
+  /** Deletes a row that a later confirmed one superseded; the hour index is left to the waker's cleanup. */
+  @Override
+  public CompletionStage<Done> unschedule(String customerId, Instant due) {
+    Instant rounded = roundUpToMillis(due);
+    return session.executeWrite(deleteDue, sliceOf(customerId), hourOf(rounded), rounded, customerId);
+  }
+
+  private static long hourOf(Instant due) {
+    return due.toEpochMilli() / HOUR_MS;
   }
 
   /** Cassandra keeps milliseconds: rounding up never wakes a customer before its instant. */
   static Instant roundUpToMillis(Instant due) {
     Instant truncated = due.truncatedTo(ChronoUnit.MILLIS);
     return truncated.equals(due) ? due : truncated.plusMillis(1);
-  }
-
-  private void write(String customerId, Instant due, int attemptsLeft) {
-    int slice = sliceOf(customerId);
-    long hour = due.toEpochMilli() / HOUR_MS;
-    // The hour index first: a missing schedule row after it is harmless, the reverse would hide the row.
-    session.executeWrite(insertHour, slice, hour)
-        .thenCompose(d -> session.executeWrite(insertDue, slice, hour, due, customerId))
-        .whenComplete((done, failure) -> {
-          if (failure == null) return;
-          if (attemptsLeft > 1) {
-            log.warn("scheduling {} at {} failed, retrying: {}", customerId, due, failure.getMessage());
-            system.scheduler().scheduleOnce(Duration.ofMillis(500), () -> write(customerId, due, attemptsLeft - 1), system.executionContext());
-          } else {
-            log.error("scheduling {} at {} failed; it is re-scheduled when the customer is next woken", customerId, due, failure);
-          }
-        });
   }
 
   /** How a round went: customers woken, and wake-ups that failed (their rows stay for the next round). */

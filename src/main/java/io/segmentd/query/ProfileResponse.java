@@ -25,14 +25,13 @@ public record ProfileResponse(
   public record MembershipJson(String segment, Map<String, String> values) {}
 
   public static ProfileResponse of(CustomerView view) {
-    Profile profile = view.profile();
-    Profile.Purchasing p = profile.purchasingAsOf(view.asOf());
+    Profile.Purchasing p = view.purchasing();
     return new ProfileResponse(
         view.customerId(),
         view.asOf(),
-        profile.eventCount(),
-        profile.firstSeenAt(),
-        profile.lastSeenAt(),
+        view.eventCount(),
+        view.firstSeenAt(),
+        view.lastSeenAt(),
         new PurchasingJson(p.orders(), p.revenue(), p.refunded(), p.firstOrderAt(), p.lastOrderAt()),
         view.rfm(),
         List.copyOf(view.segments().keySet()),

@@ -8,6 +8,7 @@ import io.segmentd.http.ErrorHandling;
 import com.typesafe.config.Config;
 import io.segmentd.customer.Customer;
 import io.segmentd.customer.CustomerSettings;
+import io.segmentd.customer.ReevaluationScheduler;
 import io.segmentd.expiry.CassandraReevaluationSchedule;
 import io.segmentd.expiry.ReevaluationWaker;
 import io.segmentd.ingest.EventRecorder;
@@ -26,6 +27,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Adapter;
@@ -58,6 +60,14 @@ public final class SegmentdNode implements AutoCloseable {
   }
 
   public static SegmentdNode start(Config config, Clock clock) {
+    return start(config, clock, UnaryOperator.identity());
+  }
+
+  /**
+   * @param schedulerWrapper wraps the schedule the customers write their next instants to; tests
+   *     use it to inject write failures (the waker still reads the real one)
+   */
+  public static SegmentdNode start(Config config, Clock clock, UnaryOperator<ReevaluationScheduler> schedulerWrapper) {
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "segmentd", config);
     try {
       Config segmentd = config.getConfig("segmentd");
@@ -85,7 +95,7 @@ public final class SegmentdNode implements AutoCloseable {
       CustomerSettings customerSettings = CustomerSettings.fromConfig(segmentd);
       Config reevaluation = segmentd.getConfig("reevaluation");
       var schedule = new CassandraReevaluationSchedule(session, system, segmentd.getString("cassandra.keyspace"), reevaluation.getInt("slices"));
-      Customer.init(system, customerSettings, clock, schedule);
+      Customer.init(system, customerSettings, clock, schedulerWrapper.apply(schedule));
       ReevaluationWaker.init(system, schedule, clock, reevaluation.getDuration("tick-interval"),
           reevaluation.getDuration("watermark-grace"), askTimeout, reevaluation.getInt("parallelism"));
 
