@@ -153,22 +153,23 @@ public final class SegmentRoutes extends AllDirectives {
   // ---- changes ------------------------------------------------------------------------------
 
   private Route changes(String id, Optional<String> since, boolean follow) {
-    ChangesCursor start = since.filter(s -> !s.isBlank()).map(s -> ChangesCursor.parse(s, feed.slices())).orElse(ChangesCursor.start(feed.slices()));
-    Source<ServerSentEvent, NotUsed> events = feed.changes(id, start, follow)
-        .scan(new Object[] {start, null}, (state, change) -> new Object[] {((ChangesCursor) state[0]).with(change.slice(), change.offset()), change})
-        .filter(state -> state[1] != null)
-        .map(state -> {
-          SegmentChange c = (SegmentChange) state[1];
-          String cursor = ((ChangesCursor) state[0]).render();
-          Map<String, Object> cause = new LinkedHashMap<>();
-          cause.put("trigger", c.trigger());
-          cause.put("ruleVersion", c.ruleVersion());
-          cause.put("values", c.values());
-          String data = JsonSupport.MAPPER.writeValueAsString(new ChangeJson(c.customerId(), c.sequenceNr(), c.segment(), c.direction(), c.at(), cause, cursor));
-          return ServerSentEvent.create(data, c.direction(), cursor);
-        });
-    Source<ServerSentEvent, NotUsed> withKeepAlive = follow ? events.keepAlive(Duration.ofSeconds(15), ServerSentEvent::heartbeat) : events;
-    return completeOK(withKeepAlive, EventStreamMarshalling.toEventStream());
+    return onSuccess(feed.start(id, since.filter(s -> !s.isBlank())), start -> {
+      Source<ServerSentEvent, NotUsed> events = feed.changes(id, start, follow)
+          .scan(new Object[] {start, null}, (state, change) -> new Object[] {((ChangesCursor) state[0]).with(change.slice(), change.position()), change})
+          .filter(state -> state[1] != null)
+          .map(state -> {
+            SegmentChange c = (SegmentChange) state[1];
+            String cursor = ((ChangesCursor) state[0]).render();
+            Map<String, Object> cause = new LinkedHashMap<>();
+            cause.put("trigger", c.trigger());
+            cause.put("ruleVersion", c.ruleVersion());
+            cause.put("values", c.values());
+            String data = JsonSupport.MAPPER.writeValueAsString(new ChangeJson(c.customerId(), c.sequenceNr(), c.segment(), c.direction(), c.at(), cause, cursor));
+            return ServerSentEvent.create(data, c.direction(), cursor);
+          });
+      Source<ServerSentEvent, NotUsed> withKeepAlive = follow ? events.keepAlive(Duration.ofSeconds(15), ServerSentEvent::heartbeat) : events;
+      return completeOK(withKeepAlive, EventStreamMarshalling.toEventStream());
+    });
   }
 
   private Route ok(Object body) {

@@ -16,7 +16,6 @@ import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.cluster.sharding.typed.ShardedDaemonProcessSettings;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ShardedDaemonProcess;
 import org.apache.pekko.persistence.cassandra.query.javadsl.CassandraReadJournal;
-import org.apache.pekko.persistence.query.TimeBasedUUID;
 import org.apache.pekko.projection.ProjectionBehavior;
 import org.apache.pekko.projection.ProjectionId;
 import org.apache.pekko.projection.cassandra.javadsl.CassandraProjection;
@@ -28,7 +27,8 @@ import org.apache.pekko.projection.javadsl.Handler;
  * Segment transitions (tags {@code segments-<slice>}) into the read side: one at-least-once
  * projection per slice, run by {@link ShardedDaemonProcess}, applying transitions in groups.
  * Every write is idempotent; a (segment, bucket) partition has exactly one writer, so its count
- * is kept by read-modify-write.
+ * is kept by read-modify-write, and so does each segment's changes log of a slice, whose
+ * positions the slice hands out.
  */
 public final class SegmentMembersProjection {
   public static final String NAME = "segment-members";
@@ -66,9 +66,10 @@ public final class SegmentMembersProjection {
                     Customer.Cause cause) {}
 
   /**
-   * Applies a group of transitions: the change rows all at once, and per (segment, bucket) one
-   * read of the members involved and logged batches of member rows plus the new count. A group
-   * delivered again finds its rows written and changes nothing.
+   * Applies a group of transitions: appends those not logged yet to the changes logs, then per
+   * (segment, bucket) one read of the members involved and logged batches of member rows plus
+   * the new count. A group delivered again finds its transitions logged and its rows written, and
+   * changes nothing.
    */
   static final class TransitionHandler extends Handler<List<EventEnvelope<Customer.Event>>> {
     /** Member rows per logged batch: well under Cassandra's batch size limits. */
@@ -82,6 +83,9 @@ public final class SegmentMembersProjection {
     private final Clock clock;
     /** Counts this slice wrote, per segment/bucket; valid while this run lasts (it is their only writer). */
     private final Map<String, Long> counts = new java.util.concurrent.ConcurrentHashMap<>();
+    /** Committed heads of this slice's changes logs, per segment, and the commits so far; read in {@link #start()}. */
+    private final Map<String, Long> heads = new java.util.concurrent.ConcurrentHashMap<>();
+    private volatile long headsVersion;
 
     TransitionHandler(SegmentStore store, ProjectionLag lag, int slice, Clock clock) {
       this.store = store;
@@ -90,11 +94,16 @@ public final class SegmentMembersProjection {
       this.clock = clock;
     }
 
-    /** Every (re)start, e.g. after a rebuild emptied the tables, reads the counts afresh. */
+    /** Every (re)start, e.g. after a crash or a rebuild that emptied the tables, reads the counts and heads afresh. */
     @Override
     public CompletionStage<Done> start() {
       counts.clear();
-      return CompletableFuture.completedFuture(Done.getInstance());
+      heads.clear();
+      return store.changeHeads(slice).thenApply(committed -> {
+        heads.putAll(committed.heads());
+        headsVersion = committed.version();
+        return Done.getInstance();
+      });
     }
 
     @Override
@@ -112,7 +121,7 @@ public final class SegmentMembersProjection {
       for (Transition t : transitions) byPartition.computeIfAbsent(t.segment() + "/" + t.bucket(), k -> new ArrayList<>()).add(t);
 
       // Bounded: all slices share the driver's connection, whose in-flight requests are limited.
-      return inWaves(transitions, this::record)
+      return log(transitions)
           .thenCompose(d -> inWaves(new ArrayList<>(byPartition.values()), this::applyPartition))
           .thenApply(d -> {
         if (!envelopes.isEmpty()) lag.processed(slice, Instant.ofEpochMilli(envelopes.get(envelopes.size() - 1).timestamp()), envelopes.size());
@@ -168,12 +177,88 @@ public final class SegmentMembersProjection {
       });
     }
 
-    private CompletionStage<Done> record(Transition t) {
-      if (!(t.envelope().offset() instanceof TimeBasedUUID offset)) {
-        return CompletableFuture.completedFuture(Done.getInstance());
-      }
-      return store.recordChange(new SegmentChange(t.segment(), slice, offset.value(), t.customerId(), t.envelope().sequenceNr(),
-          t.entered() ? "entered" : "exited", t.at(), t.cause().trigger(), t.cause().ruleVersion(), t.cause().values()));
+    /**
+     * Appends the group's transitions that are not logged yet to their segments' logs, at the
+     * positions after the committed heads, and then commits the new heads. Readers read only up
+     * to a committed head, so they never see a row that may still change, and a transition that
+     * comes late (an older offset than one already logged) simply takes the next position.
+     */
+    private CompletionStage<Done> log(List<Transition> transitions) {
+      return notYetLogged(transitions).thenCompose(fresh -> {
+        if (fresh.isEmpty()) return CompletableFuture.completedFuture(Done.getInstance());
+        Map<String, Long> next = new LinkedHashMap<>();
+        List<java.util.function.Supplier<CompletionStage<Done>>> writes = new ArrayList<>();
+        for (Transition t : fresh) {
+          long position = next.merge(t.segment(), heads.getOrDefault(t.segment(), 0L) + 1, (last, one) -> last + 1);
+          SegmentChange row = new SegmentChange(t.segment(), slice, position, t.customerId(), t.envelope().sequenceNr(),
+              t.entered() ? "entered" : "exited", t.at(), t.cause().trigger(), t.cause().ruleVersion(), t.cause().values());
+          writes.add(() -> store.logChange(row, t.bucket(), day(t)));
+        }
+        // Every row is written before any head moves over it.
+        return inWaves(writes, java.util.function.Supplier::get)
+            .thenCompose(d -> store.commitChangeHeads(slice, headsVersion, next))
+            .thenApply(applied -> {
+              if (!applied) {
+                // Restarting re-reads the heads; until then, nothing of this group is committed.
+                throw new IllegalStateException("changes log heads of slice " + slice + " were committed by another writer");
+              }
+              heads.putAll(next);
+              headsVersion++;
+              return Done.getInstance();
+            });
+      });
+    }
+
+    /**
+     * The transitions of a group that the log does not hold yet, each once, in group order. A
+     * group comes again after a crash, and so can many before it when the projection's committed
+     * offset was a late event's older one; their transitions are found by key. A key row left by
+     * an attempt that crashed before its commit can point at a position another transition has
+     * since taken, so only the row at that position proves a transition logged.
+     */
+    private CompletionStage<List<Transition>> notYetLogged(List<Transition> transitions) {
+      Map<String, List<Transition>> byKeyPartition = new LinkedHashMap<>();
+      for (Transition t : transitions) byKeyPartition.computeIfAbsent(t.bucket() + "/" + day(t), k -> new ArrayList<>()).add(t);
+      Map<SegmentStore.ChangeKey, SegmentStore.LoggedAt> found = new java.util.concurrent.ConcurrentHashMap<>();
+      return inWaves(new ArrayList<>(byKeyPartition.values()), partition -> store.loggedChanges(partition.get(0).bucket(), day(partition.get(0)),
+              partition.stream().map(Transition::customerId).distinct().toList())
+          .thenApply(logged -> {
+            found.putAll(logged);
+            return Done.getInstance();
+          }))
+          .thenCompose(d -> {
+            Map<String, List<Long>> claimed = new LinkedHashMap<>();
+            for (Transition t : transitions) {
+              SegmentStore.LoggedAt at = found.get(key(t));
+              if (at != null && at.segment().equals(t.segment()) && at.position() <= heads.getOrDefault(t.segment(), 0L)) {
+                claimed.computeIfAbsent(t.segment(), s -> new ArrayList<>()).add(at.position());
+              }
+            }
+            Map<String, Map<Long, SegmentStore.ChangeKey>> rows = new java.util.concurrent.ConcurrentHashMap<>();
+            return inWaves(new ArrayList<>(claimed.entrySet()), e -> store.changesAt(e.getKey(), slice, e.getValue()).thenApply(at -> {
+              rows.put(e.getKey(), at);
+              return Done.getInstance();
+            })).thenApply(v -> {
+              Set<SegmentStore.ChangeKey> seen = new java.util.HashSet<>();
+              List<Transition> fresh = new ArrayList<>();
+              for (Transition t : transitions) {
+                SegmentStore.ChangeKey key = key(t);
+                SegmentStore.LoggedAt at = found.get(key);
+                boolean logged = at != null && key.equals(rows.getOrDefault(t.segment(), Map.of()).get(at.position()));
+                if (!logged && seen.add(key)) fresh.add(t);
+              }
+              return fresh;
+            });
+          });
+    }
+
+    private static SegmentStore.ChangeKey key(Transition t) {
+      return new SegmentStore.ChangeKey(t.customerId(), t.envelope().sequenceNr());
+    }
+
+    /** The day of the transition's journal write: the same for the event however often it is delivered. */
+    private static int day(Transition t) {
+      return (int) Math.floorDiv(t.envelope().timestamp(), 86_400_000L);
     }
   }
 }

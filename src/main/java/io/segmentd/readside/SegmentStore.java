@@ -1,10 +1,12 @@
 package io.segmentd.readside;
 
+import com.datastax.oss.driver.api.core.DefaultConsistencyLevel;
 import com.datastax.oss.driver.api.core.cql.BatchStatement;
 import com.datastax.oss.driver.api.core.cql.BatchStatementBuilder;
 import com.datastax.oss.driver.api.core.cql.DefaultBatchType;
 import com.datastax.oss.driver.api.core.cql.PreparedStatement;
 import com.datastax.oss.driver.api.core.cql.Row;
+import com.datastax.oss.driver.api.core.cql.SimpleStatement;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -15,14 +17,12 @@ import java.util.Set;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.UUID;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.Done;
-import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.stream.connectors.cassandra.javadsl.CassandraSession;
-import org.apache.pekko.stream.javadsl.Source;
 
 /**
  * The segment read side in Cassandra: members (bucketed), per-bucket counts and the changes log.
@@ -90,19 +90,111 @@ public final class SegmentStore {
         .thenApply(row -> row.map(r -> r.getLong("members")).orElse(0L));
   }
 
-  /** One transition, idempotently (a redelivered envelope writes the same row). */
-  CompletionStage<Done> recordChange(SegmentChange change) {
-    return session.executeWrite("INSERT INTO " + keyspace + ".segment_changes (segment, slice, day, offset, customer_id, seq_nr, direction, at, "
-            + "cause_trigger, rule_version, cause_values) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        change.segment(), change.slice(), dayOf(change.offset()), change.offset(), change.customerId(), change.sequenceNr(),
-        change.direction(), change.at(), change.trigger(), change.ruleVersion(), change.values());
+  // ---- the changes log (written by the projection) ---------------------------------------------
+
+  /** Rows per partition of segment_change_log: position p lives in partition p / this, whatever writes it. */
+  static final long LOG_PARTITION_ROWS = 50_000;
+
+  /** A transition as the changes log identifies it: one journal event. */
+  record ChangeKey(String customerId, long sequenceNr) {}
+
+  /** Where a transition's key row says it was logged; an attempt that never committed may have left it. */
+  record LoggedAt(String segment, long position) {}
+
+  /** A slice's committed heads (segment -> head) and how many commits made them. */
+  record Heads(Map<String, Long> heads, long version) {}
+
+  /**
+   * The committed heads of one slice's logs, read as a serial (Paxos) read: it completes or voids
+   * a commit still in flight, so nothing commits behind the back of a writer that starts from it.
+   */
+  CompletionStage<Heads> changeHeads(int slice) {
+    return session.selectAll(SimpleStatement.newInstance("SELECT segment, head, version FROM " + keyspace + ".segment_change_heads WHERE slice = ?", slice)
+            .setConsistencyLevel(DefaultConsistencyLevel.LOCAL_SERIAL))
+        .thenApply(rows -> {
+          Map<String, Long> heads = new HashMap<>();
+          long version = 0;
+          for (Row row : rows) {
+            if (!row.isNull("version")) version = row.getLong("version");
+            if (row.getString("segment") != null && !row.isNull("head")) heads.put(row.getString("segment"), row.getLong("head"));
+          }
+          return new Heads(heads, version);
+        });
   }
 
-  /** Empties the read side before a rebuild from the journal. */
+  /**
+   * Moves the heads of one slice's logs in one conditional batch, if no other commit came since
+   * {@code version}; false if one did (another writer of the slice). The rows up to the new heads
+   * must be written already.
+   */
+  CompletionStage<Boolean> commitChangeHeads(int slice, long version, Map<String, Long> heads) {
+    CompletionStage<PreparedStatement> commit =
+        session.prepare("UPDATE " + keyspace + ".segment_change_heads SET version = ? WHERE slice = ? IF version = ?");
+    CompletionStage<PreparedStatement> move = session.prepare("UPDATE " + keyspace + ".segment_change_heads SET head = ? WHERE slice = ? AND segment = ?");
+    return commit.thenCombine(move, (c, m) -> {
+      // Before the first commit (or after a rebuild) the partition has no version: null, not 0.
+      BatchStatementBuilder batch = BatchStatement.builder(DefaultBatchType.LOGGED).addStatement(c.bind(version + 1, slice, version == 0 ? null : version));
+      heads.forEach((segment, head) -> batch.addStatement(m.bind(head, slice, segment)));
+      return batch.setSerialConsistencyLevel(DefaultConsistencyLevel.LOCAL_SERIAL).build();
+    }).thenCompose(session::selectOne).thenApply(row -> row.map(r -> r.getBoolean("[applied]")).orElse(false));
+  }
+
+  /** Where the transitions of these customers (of one member bucket) that were written on {@code day} are logged. */
+  CompletionStage<Map<ChangeKey, LoggedAt>> loggedChanges(int bucket, int day, List<String> customers) {
+    return session.selectAll("SELECT customer_id, seq_nr, segment, position FROM " + keyspace
+            + ".segment_change_keys WHERE bucket = ? AND day = ? AND customer_id IN ?", bucket, day, customers)
+        .thenApply(rows -> {
+          Map<ChangeKey, LoggedAt> logged = new HashMap<>();
+          for (Row row : rows) {
+            logged.put(new ChangeKey(row.getString("customer_id"), row.getLong("seq_nr")), new LoggedAt(row.getString("segment"), row.getLong("position")));
+          }
+          return logged;
+        });
+  }
+
+  /** The transitions in the rows at these positions of one segment's log of a slice (absent rows are left out). */
+  CompletionStage<Map<Long, ChangeKey>> changesAt(String segment, int slice, List<Long> positions) {
+    Map<Long, List<Long>> byPart = new TreeMap<>();
+    for (long position : positions) byPart.computeIfAbsent(position / LOG_PARTITION_ROWS, p -> new ArrayList<>()).add(position);
+    List<CompletableFuture<List<Row>>> reads = new ArrayList<>();
+    byPart.forEach((part, inPart) -> reads.add(session.selectAll("SELECT position, customer_id, seq_nr FROM " + keyspace
+        + ".segment_change_log WHERE segment = ? AND slice = ? AND part = ? AND position IN ?", segment, slice, part, inPart).toCompletableFuture()));
+    return CompletableFuture.allOf(reads.toArray(CompletableFuture[]::new)).thenApply(v -> {
+      Map<Long, ChangeKey> keys = new HashMap<>();
+      for (CompletableFuture<List<Row>> read : reads) {
+        for (Row row : read.join()) keys.put(row.getLong("position"), new ChangeKey(row.getString("customer_id"), row.getLong("seq_nr")));
+      }
+      return keys;
+    });
+  }
+
+  /**
+   * Writes a transition's row at its position and, under its key, where it is. Both are invisible
+   * to readers until a commit moves the head over the position; written again, they overwrite.
+   */
+  CompletionStage<Done> logChange(SegmentChange change, int bucket, int day) {
+    CompletionStage<Done> row = session.executeWrite("INSERT INTO " + keyspace + ".segment_change_log (segment, slice, part, position, customer_id, "
+            + "seq_nr, direction, at, cause_trigger, rule_version, cause_values) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        change.segment(), change.slice(), change.position() / LOG_PARTITION_ROWS, change.position(), change.customerId(), change.sequenceNr(),
+        change.direction(), change.at(), change.trigger(), change.ruleVersion(), change.values());
+    CompletionStage<Done> key = session.executeWrite("INSERT INTO " + keyspace + ".segment_change_keys (bucket, day, customer_id, seq_nr, segment, "
+        + "position) VALUES (?, ?, ?, ?, ?, ?)", bucket, day, change.customerId(), change.sequenceNr(), change.segment(), change.position());
+    return row.thenCombine(key, (r, k) -> Done.getInstance());
+  }
+
+  /**
+   * Empties the read side before a rebuild from the journal. The changes log starts a new
+   * generation first, so a reader of the old one stops before it could read the new one's rows.
+   */
   public CompletionStage<Done> truncate() {
-    return session.executeDDL("TRUNCATE " + keyspace + ".segment_members")
+    return changesGeneration()
+        .thenCompose(generation -> session.executeWrite("INSERT INTO " + keyspace + ".segment_change_generation (id, generation) VALUES (0, ?)",
+            generation + 1))
+        .thenCompose(d -> session.executeDDL("TRUNCATE " + keyspace + ".segment_members"))
         .thenCompose(d -> session.executeDDL("TRUNCATE " + keyspace + ".segment_bucket_counts"))
-        .thenCompose(d -> session.executeDDL("TRUNCATE " + keyspace + ".segment_changes"));
+        .thenCompose(d -> session.executeDDL("TRUNCATE " + keyspace + ".segment_change_log"))
+        .thenCompose(d -> session.executeDDL("TRUNCATE " + keyspace + ".segment_change_heads"))
+        .thenCompose(d -> session.executeDDL("TRUNCATE " + keyspace + ".segment_change_keys"));
   }
 
   // ---- reads (the query API) ------------------------------------------------------------------
@@ -171,17 +263,54 @@ public final class SegmentStore {
     }
   }
 
-  /** Changes of one segment written by one slice, after {@code after}, in offset order, from its day on. */
-  public Source<SegmentChange, NotUsed> changes(String segment, int slice, UUID after, int fromDay, int toDay, int limit) {
-    return Source.range(fromDay, toDay).flatMapConcat(day ->
-        session.select("SELECT offset, customer_id, seq_nr, direction, at, cause_trigger, rule_version, cause_values FROM " + keyspace
-                + ".segment_changes WHERE segment = ? AND slice = ? AND day = ? AND offset > ? LIMIT ?", segment, slice, (int) day, after, limit)
-            .map(row -> new SegmentChange(segment, slice, row.getUuid("offset"), row.getString("customer_id"), row.getLong("seq_nr"),
-                row.getString("direction"), row.getInstant("at"), row.getString("cause_trigger"), row.getInt("rule_version"),
-                row.getMap("cause_values", String.class, String.class))));
+  // ---- the changes log (the query API) -------------------------------------------------------
+
+  /** The generation of the changes log: 0 until the first rebuild. */
+  public CompletionStage<Long> changesGeneration() {
+    return session.selectOne("SELECT generation FROM " + keyspace + ".segment_change_generation WHERE id = 0")
+        .thenApply(row -> row.map(r -> r.getLong("generation")).orElse(0L));
   }
 
-  public static int dayOf(UUID timeUuid) {
-    return (int) Math.floorDiv(TimeUuids.epochMillis(timeUuid), 86_400_000L);
+  /** How far every slice's log of a segment is committed (0 where nothing is). */
+  public CompletionStage<long[]> committedHeads(String segment, int slices) {
+    List<Integer> all = new ArrayList<>();
+    for (int slice = 0; slice < slices; slice++) all.add(slice);
+    return session.selectAll("SELECT slice, head FROM " + keyspace + ".segment_change_heads WHERE slice IN ? AND segment = ?", all, segment)
+        .thenApply(rows -> {
+          long[] heads = new long[slices];
+          for (Row row : rows) heads[row.getInt("slice")] = row.getLong("head");
+          return heads;
+        });
+  }
+
+  /**
+   * The changes of one segment's log of a slice at positions after {@code after} up to
+   * {@code upTo}, in order, as far as they are contiguous: a missing row ends the list rather
+   * than being skipped.
+   */
+  public CompletionStage<List<SegmentChange>> changes(String segment, int slice, long after, long upTo) {
+    CompletionStage<List<SegmentChange>> read = CompletableFuture.completedFuture(new ArrayList<>());
+    for (long part = (after + 1) / LOG_PARTITION_ROWS; part <= upTo / LOG_PARTITION_ROWS; part++) {
+      long p = part;
+      read = read.thenCompose(changes -> session.selectAll("SELECT position, customer_id, seq_nr, direction, at, cause_trigger, rule_version, "
+              + "cause_values FROM " + keyspace + ".segment_change_log WHERE segment = ? AND slice = ? AND part = ? AND position > ? AND position <= ?",
+              segment, slice, p, after, upTo)
+          .thenApply(rows -> {
+            for (Row row : rows) {
+              changes.add(new SegmentChange(segment, slice, row.getLong("position"), row.getString("customer_id"), row.getLong("seq_nr"),
+                  row.getString("direction"), row.getInstant("at"), row.getString("cause_trigger"), row.getInt("rule_version"),
+                  row.getMap("cause_values", String.class, String.class)));
+            }
+            return changes;
+          }));
+    }
+    return read.thenApply(changes -> {
+      List<SegmentChange> contiguous = new ArrayList<>();
+      for (SegmentChange change : changes) {
+        if (change.position() != after + contiguous.size() + 1) break;
+        contiguous.add(change);
+      }
+      return contiguous;
+    });
   }
 }

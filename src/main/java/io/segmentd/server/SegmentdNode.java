@@ -117,8 +117,7 @@ public final class SegmentdNode implements AutoCloseable {
       CustomerRoutes customers = new CustomerRoutes(sharding, journal, auth, askTimeout, clock);
       SegmentRoutes segments = new SegmentRoutes(system, store, customerSettings.engine(), segmentd.getConfig("segments"), lag,
           new ReadSideCheck(system, store, slices, askTimeout), auth,
-          new SegmentChangesFeed(system, store, slices, readSide.getDuration("changes-poll-interval"),
-              config.getString("pekko.persistence.cassandra.events-by-tag.first-time-bucket"), clock),
+          new SegmentChangesFeed(system, store, slices, readSide.getDuration("changes-poll-interval")),
           readSide.getInt("max-page-size"));
       ErrorHandling errors = new ErrorHandling();
       Route routes = errors.handled(errors.concat(ingest.routes(), customers.routes(), segments.routes(), metrics.route()));

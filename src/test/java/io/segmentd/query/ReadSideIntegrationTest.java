@@ -9,6 +9,7 @@ import io.segmentd.http.JsonSupport;
 import io.segmentd.server.SegmentdNode;
 import io.segmentd.testing.ApiClient;
 import io.segmentd.testing.CassandraExtension;
+import io.segmentd.testing.ChangesStream;
 import io.segmentd.testing.LocalCassandra;
 import io.segmentd.testing.MutableClock;
 import io.segmentd.testing.TestNodes;
@@ -184,6 +185,11 @@ class ReadSideIntegrationTest {
     assertEquals(all.size(), new HashSet<>(all).size(), "no transition twice");
     assertEquals(journal, new TreeSet<>(all));
     assertEquals(0, readChanges(segment, rest.lastId(), false, Integer.MAX_VALUE).events().size(), "nothing after the end");
+    for (String foreign : new String[] {"garbage", "1f0c7e6a-cd3b-11ef-8080-808080808080.......", "0.0.0.0.0.0.0.0.99999999"}) {
+      ApiClient.Response refused = ChangesStream.refused(node.httpPort(), segment, foreign);
+      assertEquals(400, refused.status(), foreign);
+      assertEquals("invalid_parameter", refused.json().get("error").asText(), foreign);
+    }
   }
 
   record Changes(List<String> events, String lastId) {}
@@ -231,6 +237,8 @@ class ReadSideIntegrationTest {
     assertEquals("engagement:occasional", difference.get("segment").asText());
     assertEquals(victim, difference.get("missing").get(0).asText());
 
+    Changes logged = readChanges("purchasing:new", null, false, Integer.MAX_VALUE);
+
     assertEquals(401, api.postWithoutAuth("/v1/read-side/rebuild", "").status());
     ApiClient.Response rebuild = api.postBearer("/v1/read-side/rebuild", "dev-admin-token");
     assertEquals(202, rebuild.status(), rebuild.body());
@@ -238,5 +246,11 @@ class ReadSideIntegrationTest {
       JsonNode repaired = api.get("/v1/read-side/check").json();
       assertTrue(repaired.get("consistent").asBoolean(), repaired.toString());
     });
+    // The rebuilt changes log holds the same transitions, at positions a cursor of the old one does not know.
+    Awaitility.await().atMost(Duration.ofSeconds(60)).untilAsserted(() ->
+        assertEquals(new TreeSet<>(logged.events()), new TreeSet<>(readChanges("purchasing:new", null, false, Integer.MAX_VALUE).events())));
+    ApiClient.Response stale = ChangesStream.refused(node.httpPort(), "purchasing:new", logged.lastId());
+    assertEquals(400, stale.status(), stale.body());
+    assertTrue(stale.json().get("detail").asText().contains("rebuilt"), stale.body());
   }
 }
