@@ -180,6 +180,7 @@ class ClusterIntegrationTest {
   @Order(4)
   void noAcknowledgedEventIsLostWhileNodesJoinLeaveDieAndRestart() throws Exception {
     RetryingLoad load = new RetryingLoad(() -> cluster.liveNodes().stream().map(cluster::api).toList(), "load", 150, 4);
+    ChangesFollower follower = new ChangesFollower("engagement:occasional");
     try {
       awaitProgress(load);
       // (a) scale out
@@ -233,6 +234,94 @@ class ClusterIntegrationTest {
       JsonNode check = cluster.api(1).get("/v1/read-side/check").json();
       assertTrue(check.get("consistent").asBoolean(), check.toString());
     });
+
+    // A follower of the changes stream, resuming on whichever node is alive while nodes wrote,
+    // joined, left and died, got every transition of the segment exactly once.
+    List<String> expected = new ArrayList<>();
+    for (int c = 0; c < load.customers(); c++) {
+      for (JsonNode t : cluster.api(1).get("/v1/customers/" + load.customer(c) + "/history").json().get("transitions")) {
+        if (t.get("segment").asText().equals(follower.segment)) {
+          expected.add(load.customer(c) + "/" + t.get("sequenceNr").asLong() + "/" + t.get("direction").asText());
+        }
+      }
+    }
+    // earlier tests' customers are in the segment too; this test's load is what it checks
+    List<String> received = follower.drain(cluster.httpPort(1)).stream().filter(key -> key.startsWith("load-")).toList();
+    System.out.printf("changes follower: %d transitions of %s over %d connections%n", received.size(), follower.segment, follower.connections());
+    assertEquals(received.size(), new HashSet<>(received).size(), "a transition was delivered twice");
+    assertEquals(new java.util.TreeSet<>(expected), new java.util.TreeSet<>(received));
+  }
+
+  /** Follows one segment's changes on any live node, hanging up now and then and resuming with Last-Event-ID. */
+  private final class ChangesFollower {
+    final String segment;
+    private final Object lock = new Object();
+    private final List<String> received = new ArrayList<>();
+    private String lastId;
+    private boolean draining;
+    private int connections;
+
+    ChangesFollower(String segment) {
+      this.segment = segment;
+      Thread thread = new Thread(this::follow, "changes-follower");
+      thread.setDaemon(true);
+      thread.start();
+    }
+
+    private void follow() {
+      while (true) {
+        String from;
+        synchronized (lock) {
+          if (draining) return;
+          from = lastId;
+          connections++;
+        }
+        List<Integer> live = cluster.liveNodes();
+        if (live.isEmpty()) continue;
+        int port = cluster.httpPort(live.get(connections % live.size()));
+        try {
+          io.segmentd.testing.ChangesStream.read(port, segment, from, true, event -> {
+            synchronized (lock) {
+              if (draining) return true;
+              received.add(event.key());
+              lastId = event.id();
+              return received.size() % 50 == 0;
+            }
+          });
+        } catch (AssertionError | RuntimeException nodeWentAway) {
+          // the node died, left or is not up yet: back off as a client does, then resume on another one
+          try {
+            Thread.sleep(200);
+          } catch (InterruptedException e) {
+            return;
+          }
+        }
+      }
+    }
+
+    int connections() {
+      synchronized (lock) {
+        return connections;
+      }
+    }
+
+    /** Stops following and reads the rest up to the current end. */
+    List<String> drain(int port) {
+      String from;
+      synchronized (lock) {
+        draining = true;
+        from = lastId;
+      }
+      List<String> all;
+      synchronized (lock) {
+        all = new ArrayList<>(received);
+      }
+      io.segmentd.testing.ChangesStream.read(port, segment, from, false, event -> {
+        all.add(event.key());
+        return false;
+      });
+      return all;
+    }
   }
 
   /** Sequence numbers 1..n, and a writer that handed over never writes again. */
