@@ -63,21 +63,43 @@ class CassandraNodeLossIntegrationTest {
           assertEquals(load.acknowledged(id), new HashSet<>(ids), "the journal of " + id + " differs from what was acknowledged");
         }
       }
-      // The restarted node holds every journal row once hints have been replayed: read it alone, at ONE.
+      // The restarted node catches up: hinted handoff replays what it missed, and a repair (what an
+      // operator runs after an outage) completes it. Read it alone, at ONE.
       try (CqlSession cql = CqlSession.builder().addContactPoint(new InetSocketAddress(cassandra.host(1), cassandra.port()))
           .withLocalDatacenter("datacenter1").build()) {
-        Node restarted = cql.getMetadata().getNodes().values().stream()
-            .filter(n -> n.getEndPoint().resolve().toString().contains(cassandra.host(2))).findFirst().orElseThrow();
-        Awaitility.await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(2)).untilAsserted(() -> {
-          for (int c = 0; c < load.customers(); c++) {
-            String pid = "Customer|" + load.customer(c);
-            long quorum = rows(cql, pid, ConsistencyLevel.QUORUM, null);
-            long onRestarted = rows(cql, pid, ConsistencyLevel.ONE, restarted);
-            assertEquals(quorum, onRestarted, "journal rows of " + pid + " on the restarted node");
-          }
-        });
+        Node restarted = node(cql, cassandra.host(2));
+        // Nodes 1 and 3 acknowledged every write while node 2 was dead (QUORUM of 3); reading at ONE
+        // triggers no read repair, which would heal node 2 and hide whether it caught up.
+        Node survivor = node(cql, cassandra.host(1));
+        int[] behind = {load.customers()};
+        try {
+          Awaitility.await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofSeconds(2)).until(() -> {
+            behind[0] = behind(cql, load, restarted, survivor);
+            return behind[0] == 0;
+          });
+        } catch (org.awaitility.core.ConditionTimeoutException stillBehind) {
+          // hints are best effort: the repair below is the guarantee
+        }
+        System.out.printf("rf3: after hinted handoff, %d of %d journals on the restarted node lack rows%n", behind[0], load.customers());
+        System.out.println(cassandra.nodetool(2, "repair", "it_rf3"));
+        assertEquals(0, behind(cql, load, restarted, survivor), "journals on the restarted node after nodetool repair");
       }
     }
+  }
+
+  /** Customers whose journal on {@code node} has other rows than on {@code survivor}. */
+  private static int behind(CqlSession cql, RetryingLoad load, Node node, Node survivor) {
+    int behind = 0;
+    for (int c = 0; c < load.customers(); c++) {
+      String pid = "Customer|" + load.customer(c);
+      if (rows(cql, pid, ConsistencyLevel.ONE, node) != rows(cql, pid, ConsistencyLevel.ONE, survivor)) behind++;
+    }
+    return behind;
+  }
+
+  private static Node node(CqlSession cql, String host) {
+    return cql.getMetadata().getNodes().values().stream()
+        .filter(n -> n.getEndPoint().resolve().toString().contains(host)).findFirst().orElseThrow();
   }
 
   private static long rows(CqlSession cql, String persistenceId, ConsistencyLevel consistency, Node node) {

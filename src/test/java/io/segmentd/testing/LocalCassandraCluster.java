@@ -72,6 +72,13 @@ public final class LocalCassandraCluster implements AutoCloseable, TestCluster.L
     run("start", "--node", Integer.toString(node));
   }
 
+  /** nodetool against one node, e.g. {@code nodetool(2, "repair", "ks")}. */
+  public String nodetool(int node, String... args) {
+    List<String> command = new ArrayList<>(List.of("nodetool", "--node", Integer.toString(node)));
+    command.addAll(List.of(args));
+    return run(command.toArray(String[]::new));
+  }
+
   public String ring() {
     return run("status", "--nodes", Integer.toString(nodes));
   }
