@@ -33,4 +33,13 @@ public interface ReevaluationScheduler {
 
   /** Removes what {@link #schedule} recorded for {@code due}; idempotent, and harmless if it fails. */
   CompletionStage<Done> unschedule(String customerId, Instant due);
+
+  /**
+   * The instant a row for {@code due} is kept at: milliseconds, as Cassandra keeps them, rounded up
+   * so that a customer is never woken before its instant. Two instants in one millisecond share a row.
+   */
+  static Instant rowInstant(Instant due) {
+    Instant truncated = due.truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
+    return truncated.equals(due) ? due : truncated.plusMillis(1);
+  }
 }

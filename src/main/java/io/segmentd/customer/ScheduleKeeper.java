@@ -62,7 +62,7 @@ final class ScheduleKeeper {
   private boolean writing;
   private int failures;
   private boolean stopRequested;
-  /** Rows this entity knows to be durable and has not deleted (as passed to the scheduler). */
+  /** Rows this entity knows to be durable and has not deleted, at the instants the rows are kept at. */
   private final NavigableSet<Instant> rows = new TreeSet<>();
   private Instant currentRow;
   private final List<Runnable> untilCovered = new ArrayList<>();
@@ -156,7 +156,7 @@ final class ScheduleKeeper {
 
   private boolean covered() {
     // A row rewritten as "now" for an instant that passed meanwhile is later than it, yet covers it.
-    return confirmedOrNone() || rows.floor(wanted) != null;
+    return confirmedOrNone() || rows.floor(ReevaluationScheduler.rowInstant(wanted)) != null;
   }
 
   private void writeIfIdle() {
@@ -166,7 +166,8 @@ final class ScheduleKeeper {
     // An instant that passed while its write was failing is written as now: the waker reads what is
     // due since its watermark (a little before now), and the catch-up still stamps the exact instant.
     Instant now = clock.instant();
-    Instant row = wanted.isBefore(now) ? now : wanted;
+    // Kept as the row's own instant, so that deleting a superseded row never hits the current one.
+    Instant row = ReevaluationScheduler.rowInstant(wanted.isBefore(now) ? now : wanted);
     ctx.pipeToSelf(attempt(() -> scheduler.schedule(customerId, row)),
         (done, failure) -> new ScheduleWritten(forGeneration, row, failure));
   }

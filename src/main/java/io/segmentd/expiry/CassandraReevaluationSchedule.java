@@ -5,7 +5,6 @@ import io.segmentd.customer.ReevaluationScheduler;
 import com.datastax.oss.driver.api.core.cql.Row;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
@@ -63,7 +62,7 @@ public final class CassandraReevaluationSchedule implements ReevaluationSchedule
 
   @Override
   public CompletionStage<Done> schedule(String customerId, Instant due) {
-    Instant rounded = roundUpToMillis(due);
+    Instant rounded = ReevaluationScheduler.rowInstant(due);
     int slice = sliceOf(customerId);
     long hour = hourOf(rounded);
     // The hour index first: a missing schedule row after it is harmless, the reverse would hide the row.
@@ -74,7 +73,7 @@ public final class CassandraReevaluationSchedule implements ReevaluationSchedule
   /** Deletes a row that a later confirmed one superseded; the hour index is left to the waker's cleanup. */
   @Override
   public CompletionStage<Done> unschedule(String customerId, Instant due) {
-    Instant rounded = roundUpToMillis(due);
+    Instant rounded = ReevaluationScheduler.rowInstant(due);
     return session.executeWrite(deleteDue, sliceOf(customerId), hourOf(rounded), rounded, customerId);
   }
 
@@ -82,11 +81,6 @@ public final class CassandraReevaluationSchedule implements ReevaluationSchedule
     return due.toEpochMilli() / HOUR_MS;
   }
 
-  /** Cassandra keeps milliseconds: rounding up never wakes a customer before its instant. */
-  static Instant roundUpToMillis(Instant due) {
-    Instant truncated = due.truncatedTo(ChronoUnit.MILLIS);
-    return truncated.equals(due) ? due : truncated.plusMillis(1);
-  }
 
   /** How a round went: customers woken, and wake-ups that failed (their rows stay for the next round). */
   public record Round(int woken, int failed) {

@@ -22,7 +22,8 @@ public final class SegmentdConfig {
   }
 
   public static Config load(Optional<File> file) {
-    Config application = ConfigFactory.parseResourcesAnySyntax("application");
+    // application.conf, or what -Dconfig.file / -Dconfig.resource / -Dconfig.url name instead
+    Config application = ConfigFactory.defaultApplication();
     Config layered = file.map(f -> {
       if (!f.isFile()) throw new IllegalArgumentException("configuration file " + f + " does not exist");
       return ConfigFactory.parseFile(f).withFallback(application);
@@ -36,6 +37,7 @@ public final class SegmentdConfig {
         ConfigValueFactory.fromIterable(list(loaded.getString("segmentd.cassandra.contact-points"))));
     List<String> seeds = list(config.getString("segmentd.cluster.seed-nodes"));
     if (!seeds.isEmpty()) config = config.withValue("pekko.cluster.seed-nodes", ConfigValueFactory.fromIterable(seeds));
+    checkJoin(config);
     List<String> contactPoints = list(config.getString("segmentd.cluster.contact-points"));
     if (!contactPoints.isEmpty()) {
       String service = config.getString("pekko.management.cluster.bootstrap.contact-point-discovery.service-name");
@@ -44,6 +46,26 @@ public final class SegmentdConfig {
     }
     checkFrameSize(config);
     return config;
+  }
+
+  /** A node that joins itself while seeds are set would form a cluster of its own: two writers per customer. */
+  private static void checkJoin(Config config) {
+    String join = config.getString("segmentd.cluster.join");
+    boolean seeds = !config.getStringList("pekko.cluster.seed-nodes").isEmpty();
+    switch (join) {
+      case "self" -> {
+        if (seeds) throw new IllegalArgumentException("segmentd.cluster.join is self but seed nodes are set: "
+            + "set SEGMENTD_CLUSTER_JOIN=seed-nodes to join them, or remove them");
+      }
+      case "seed-nodes" -> {
+        if (!seeds) throw new IllegalArgumentException("segmentd.cluster.join = seed-nodes needs pekko.cluster.seed-nodes (SEGMENTD_SEED_NODES)");
+      }
+      case "bootstrap" -> {
+        if (seeds) throw new IllegalArgumentException("segmentd.cluster.join is bootstrap but seed nodes are set: Cluster Bootstrap "
+            + "only runs without seed nodes");
+      }
+      default -> throw new IllegalArgumentException("segmentd.cluster.join must be self, seed-nodes or bootstrap, not '" + join + "'");
+    }
   }
 
   private static Map<String, Object> endpoint(String hostPort) {

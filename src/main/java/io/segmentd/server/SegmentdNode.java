@@ -71,14 +71,10 @@ public final class SegmentdNode implements AutoCloseable {
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "segmentd", config);
     try {
       Config segmentd = config.getConfig("segmentd");
-      String join = segmentd.getString("cluster.join");
+      String join = segmentd.getString("cluster.join"); // checked by SegmentdConfig
       if (join.equals("self")) {
         Cluster cluster = Cluster.get(system);
         cluster.manager().tell(Join.create(cluster.selfMember().address()));
-      } else if (join.equals("seed-nodes") && config.getStringList("pekko.cluster.seed-nodes").isEmpty()) {
-        throw new IllegalArgumentException("segmentd.cluster.join = seed-nodes needs pekko.cluster.seed-nodes (SEGMENTD_SEED_NODES)");
-      } else if (!join.equals("seed-nodes") && !join.equals("bootstrap")) {
-        throw new IllegalArgumentException("segmentd.cluster.join must be self, seed-nodes or bootstrap, not '" + join + "'");
       }
       var session = CassandraSessionRegistry.get(system).sessionFor("pekko.persistence.cassandra");
       if (segmentd.getBoolean("cassandra.create-schema")) {

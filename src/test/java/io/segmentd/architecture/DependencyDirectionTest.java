@@ -17,7 +17,8 @@ class DependencyDirectionTest {
   static void importProduct() {
     product = new ClassFileImporter()
         .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
-        .withImportOption(location -> !location.contains("/io/segmentd/demo/") && !location.contains("/io/segmentd/bench/"))
+        .withImportOption(location -> !location.contains("/io/segmentd/demo/") && !location.contains("/io/segmentd/bench/")
+            && !location.contains("/io/segmentd/ops/"))
         .importPackages("io.segmentd");
   }
 
@@ -38,7 +39,7 @@ class DependencyDirectionTest {
   @Test
   void theServerDoesNotContainItsClients() {
     noClasses().that().resideInAPackage("io.segmentd..")
-        .should().dependOnClassesThat().resideInAnyPackage("io.segmentd.demo..", "io.segmentd.bench..")
+        .should().dependOnClassesThat().resideInAnyPackage("io.segmentd.demo..", "io.segmentd.bench..", "io.segmentd.ops..")
         .check(product);
   }
 

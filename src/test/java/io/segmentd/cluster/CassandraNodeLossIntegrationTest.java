@@ -71,6 +71,8 @@ class CassandraNodeLossIntegrationTest {
         // Nodes 1 and 3 acknowledged every write while node 2 was dead (QUORUM of 3); reading at ONE
         // triggers no read repair, which would heal node 2 and hide whether it caught up.
         Node survivor = node(cql, cassandra.host(1));
+        // and no speculative read from another replica either
+        cql.execute("ALTER TABLE it_rf3.messages WITH speculative_retry = 'NONE'");
         int[] behind = {load.customers()};
         try {
           Awaitility.await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofSeconds(2)).until(() -> {

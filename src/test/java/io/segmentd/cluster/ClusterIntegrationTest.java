@@ -41,12 +41,12 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ClusterIntegrationTest {
   /** A segment whose window is short enough to pass while a node is dead. */
-  private static final Duration EDGE_WINDOW = Duration.ofSeconds(8);
+  private static final Duration EDGE_WINDOW = Duration.ofSeconds(20);
   private static final String NODE_SETTINGS = """
       segmentd.http.ask-timeout = 5s
       segmentd.reevaluation.tick-interval = 500ms
       segmentd.segments.custom = [
-        {"id": "custom:just-pinged", "version": 1, "rule": {"count": {"event": "Ping", "within": "8s"}, "gte": 1}}
+        {"id": "custom:just-pinged", "version": 1, "rule": {"count": {"event": "Ping", "within": "20s"}, "gte": 1}}
       ]
       """;
 
@@ -130,11 +130,14 @@ class ClusterIntegrationTest {
     // Customers whose entity and whose slice's waker live on the same node: that node is killed.
     Instant pinged = Instant.now().truncatedTo(ChronoUnit.MILLIS);
     Map<String, Integer> hostOf = new TreeMap<>();
+    StringBuilder pings = new StringBuilder("{\"batch\": [");
     for (int c = 0; c < 40; c++) {
       String id = "edge-" + c;
-      assertEquals(200, cluster.api(1).post("/v1/track", """
-          {"userId": "%s", "event": "Ping", "messageId": "%s-ping", "timestamp": "%s"}""".formatted(id, id, pinged)).status());
+      if (c > 0) pings.append(',');
+      pings.append("""
+          {"type": "track", "userId": "%s", "event": "Ping", "messageId": "%s-ping", "timestamp": "%s"}""".formatted(id, id, pinged));
     }
+    assertEquals(200, cluster.api(1).post("/v1/batch", pings.append("]}").toString()).status());
     Map<Integer, Map<String, Integer>> customerShards = new TreeMap<>();
     Map<Integer, Map<String, Integer>> wakerShards = new TreeMap<>();
     for (int node = 1; node <= 3; node++) {
@@ -211,6 +214,7 @@ class ClusterIntegrationTest {
     } finally {
       load.close();
     }
+    assertEquals(java.util.Optional.empty(), load.failure(), "a load thread died");
     System.out.printf("cluster load: %d events acknowledged, %d retries, refusals by status %s%n",
         load.acknowledged(), load.retries(), load.refusals());
 
@@ -228,6 +232,7 @@ class ClusterIntegrationTest {
         JsonNode folded = api.get("/v1/customers/" + id + "/segments?asOf=" + asOf).json();
         assertEquals(ids.size(), live.get("eventCount").asInt(), id);
         assertEquals(folded.get("segments"), live.get("segments"), "live entity and journal fold differ for " + id);
+        assertEquals(folded.get("memberships"), live.get("memberships"), "the values behind the segments differ for " + id);
       }
     }
     Awaitility.await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofSeconds(2)).untilAsserted(() -> {
@@ -247,7 +252,12 @@ class ClusterIntegrationTest {
     }
     // earlier tests' customers are in the segment too; this test's load is what it checks
     List<String> received = follower.drain(cluster.httpPort(1)).stream().filter(key -> key.startsWith("load-")).toList();
-    System.out.printf("changes follower: %d transitions of %s over %d connections%n", received.size(), follower.segment, follower.connections());
+    System.out.printf("changes follower: %d transitions of %s over %d connections, %d of them received while following%n",
+        received.size(), follower.segment, follower.connections(), follower.followed());
+    assertTrue(expected.size() >= load.customers(), "the load moved too few customers through " + follower.segment + ": " + expected.size());
+    // the check below must not rest on the final read alone: most arrived while following, over many connections
+    assertTrue(follower.followed() >= expected.size() / 2, "only " + follower.followed() + " of " + expected.size() + " arrived while following");
+    assertTrue(follower.connections() > 6, "the follower never had to resume: " + follower.connections() + " connections");
     assertEquals(received.size(), new HashSet<>(received).size(), "a transition was delivered twice");
     assertEquals(new java.util.TreeSet<>(expected), new java.util.TreeSet<>(received));
   }
@@ -259,7 +269,9 @@ class ClusterIntegrationTest {
     private final List<String> received = new ArrayList<>();
     private String lastId;
     private boolean draining;
+    private Throwable failure;
     private int connections;
+    private int followed;
 
     ChangesFollower(String segment) {
       this.segment = segment;
@@ -284,18 +296,34 @@ class ClusterIntegrationTest {
             synchronized (lock) {
               if (draining) return true;
               received.add(event.key());
+              if (event.key().startsWith("load-")) followed++;
               lastId = event.id();
               return received.size() % 50 == 0;
             }
           });
         } catch (AssertionError | RuntimeException nodeWentAway) {
-          // the node died, left or is not up yet: back off as a client does, then resume on another one
+          // Only a lost connection or a node that cannot answer yet is expected; anything else (a
+          // cursor other than its id, a refused cursor) is a failure of the stream.
+          String message = String.valueOf(nodeWentAway.getMessage());
+          if (!(nodeWentAway.getCause() instanceof java.io.IOException) && !message.startsWith("status 503")) {
+            synchronized (lock) {
+              if (failure == null) failure = nodeWentAway;
+            }
+            return;
+          }
+          // back off as a client does, then resume on another node
           try {
             Thread.sleep(200);
           } catch (InterruptedException e) {
             return;
           }
         }
+      }
+    }
+
+    int followed() {
+      synchronized (lock) {
+        return followed;
       }
     }
 
@@ -309,6 +337,7 @@ class ClusterIntegrationTest {
     List<String> drain(int port) {
       String from;
       synchronized (lock) {
+        if (failure != null) throw new AssertionError("the changes stream failed", failure);
         draining = true;
         from = lastId;
       }

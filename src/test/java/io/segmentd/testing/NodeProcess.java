@@ -19,7 +19,7 @@ public final class NodeProcess {
   private final Path log;
   private final Map<String, String> env;
   private final List<String> jvmOptions;
-  private Process process;
+  private volatile Process process;
 
   public NodeProcess(String name, Path configFile, Path log, Map<String, String> env, List<String> jvmOptions) {
     this.name = name;
@@ -60,29 +60,30 @@ public final class NodeProcess {
     }
   }
 
-  public synchronized boolean isAlive() {
-    return process != null && process.isAlive();
+  /** Not synchronized: load threads ask it before every request, also while a node stops. */
+  public boolean isAlive() {
+    Process p = process;
+    return p != null && p.isAlive();
   }
 
   /** SIGKILL: no shutdown hook, no leaving, nothing flushed. */
-  public synchronized void kill() {
-    if (process == null) return;
-    process.destroyForcibly();
+  public void kill() {
+    Process p = process;
+    if (p == null) return;
+    p.destroyForcibly();
     awaitExit(Duration.ofSeconds(30));
   }
 
   /** SIGTERM: coordinated shutdown, which leaves the cluster gracefully and hands its shards over. */
-  public synchronized void stop() {
-    if (process == null || !process.isAlive()) return;
-    process.destroy();
+  public void stop() {
+    Process p = process;
+    if (p == null || !p.isAlive()) return;
+    p.destroy();
     awaitExit(Duration.ofSeconds(90));
   }
 
   public void awaitExit(Duration timeout) {
-    Process p;
-    synchronized (this) {
-      p = process;
-    }
+    Process p = process;
     if (p == null) return;
     try {
       if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {

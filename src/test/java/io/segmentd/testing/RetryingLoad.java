@@ -28,6 +28,7 @@ public final class RetryingLoad implements AutoCloseable {
   private final Map<String, Set<String>> acked = new ConcurrentHashMap<>();
   private final Map<Integer, AtomicLong> refusals = new ConcurrentHashMap<>();
   private final List<Thread> threads = new ArrayList<>();
+  private final java.util.concurrent.atomic.AtomicReference<Throwable> failure = new java.util.concurrent.atomic.AtomicReference<>();
 
   public RetryingLoad(Supplier<List<ApiClient>> nodes, String prefix, int customers, int threads) {
     this.nodes = nodes;
@@ -70,6 +71,20 @@ public final class RetryingLoad implements AutoCloseable {
   }
 
   private void run() {
+    try {
+      send();
+    } catch (RuntimeException e) {
+      failure.compareAndSet(null, e);
+      throw e;
+    }
+  }
+
+  /** A load thread that died: its batch in flight may be in the journal without being acknowledged. */
+  public java.util.Optional<Throwable> failure() {
+    return java.util.Optional.ofNullable(failure.get());
+  }
+
+  private void send() {
     while (running.get()) {
       List<String[]> events = new ArrayList<>();
       StringBuilder body = new StringBuilder("{\"batch\": [");

@@ -34,7 +34,8 @@ public final class TestCluster implements AutoCloseable {
   private final int[] httpPorts;
   private final int[] managementPorts;
   private final int[] remotePorts;
-  private final Map<Integer, NodeProcess> nodes = new TreeMap<>();
+  /** Read by load threads while the test adds nodes. */
+  private final Map<Integer, NodeProcess> nodes = new java.util.concurrent.ConcurrentSkipListMap<>();
   private final String extraConfig;
   private final String contactPoint;
   private final String keyspace;
