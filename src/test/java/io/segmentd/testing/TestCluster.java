@@ -104,7 +104,8 @@ public final class TestCluster implements AutoCloseable {
     awaitReady(i);
   }
 
-  private void launch(int i) {
+  /** Starts node {@code i} without waiting for anything. */
+  public void launch(int i) {
     NodeProcess node = nodes.computeIfAbsent(i, this::create);
     node.start();
   }
@@ -189,6 +190,12 @@ public final class TestCluster implements AutoCloseable {
         "operation=Leave");
     if (response.status() != 200) throw new AssertionError("leave answered " + response.status() + ": " + response.body());
     nodes.get(i).awaitExit(Duration.ofSeconds(90));
+  }
+
+  /** Waits until node {@code i}'s HTTP API is bound (its schema applied). */
+  public void awaitBound(int i) {
+    Awaitility.await("node " + i + " bound").atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(500))
+        .until(() -> portOpen(httpPorts[i - 1]) || failedToStart(i));
   }
 
   public ApiClient.Response management(int i, String path) {
