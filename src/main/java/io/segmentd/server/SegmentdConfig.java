@@ -38,6 +38,7 @@ public final class SegmentdConfig {
     List<String> seeds = list(config.getString("segmentd.cluster.seed-nodes"));
     if (!seeds.isEmpty()) config = config.withValue("pekko.cluster.seed-nodes", ConfigValueFactory.fromIterable(seeds));
     checkJoin(config);
+    checkSecrets(config);
     List<String> contactPoints = list(config.getString("segmentd.cluster.contact-points"));
     if (!contactPoints.isEmpty()) {
       String service = config.getString("pekko.management.cluster.bootstrap.contact-point-discovery.service-name");
@@ -46,6 +47,13 @@ public final class SegmentdConfig {
     }
     checkFrameSize(config);
     return config;
+  }
+
+  /** An empty key or token would let anyone in (an unset variable in production resolves to ""). */
+  private static void checkSecrets(Config config) {
+    for (String key : List.of("segmentd.http.write-key", "segmentd.http.read-token", "segmentd.http.admin-token")) {
+      if (config.getString(key).isBlank()) throw new IllegalArgumentException(key + " is empty: set it (see README, Configuration)");
+    }
   }
 
   /** A node that joins itself while seeds are set would form a cluster of its own: two writers per customer. */
