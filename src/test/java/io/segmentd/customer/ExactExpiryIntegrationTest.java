@@ -16,12 +16,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.stream.StreamSupport;
-import org.apache.pekko.actor.typed.javadsl.AskPattern;
-import org.apache.pekko.cluster.sharding.typed.GetShardRegionState;
-import org.apache.pekko.cluster.sharding.ShardRegion.CurrentShardRegionState;
-import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -51,7 +46,7 @@ class ExactExpiryIntegrationTest {
           ]}""").status());
       assertTrue(segments(api).contains("engagement:occasional"));
 
-      Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> !activeCustomers(node).contains("quiet"));
+      Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> !TestNodes.activeCustomers(node).contains("quiet"));
 
       // The window of the later interaction passes at 00:09:00; the clock jumps past it.
       clock.set(Instant.parse("2024-03-01T00:30:00Z"));
@@ -78,13 +73,4 @@ class ExactExpiryIntegrationTest {
     return StreamSupport.stream(api.get("/v1/customers/quiet").json().get("segments").spliterator(), false).map(JsonNode::asText).toList();
   }
 
-  private static Set<String> activeCustomers(SegmentdNode node) throws Exception {
-    CurrentShardRegionState state = AskPattern.<org.apache.pekko.cluster.sharding.typed.ClusterShardingQuery, CurrentShardRegionState>ask(
-            ClusterSharding.get(node.system()).shardState(),
-            replyTo -> new GetShardRegionState(Customer.ENTITY_KEY, replyTo), Duration.ofSeconds(5), node.system().scheduler())
-        .toCompletableFuture().get();
-    Set<String> ids = new java.util.HashSet<>();
-    state.getShards().forEach(shard -> ids.addAll(shard.getEntityIds()));
-    return ids;
-  }
 }

@@ -22,10 +22,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
-import org.apache.pekko.actor.typed.javadsl.AskPattern;
-import org.apache.pekko.cluster.sharding.ShardRegion.CurrentShardRegionState;
-import org.apache.pekko.cluster.sharding.typed.GetShardRegionState;
-import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.stream.connectors.cassandra.javadsl.CassandraSession;
 import org.apache.pekko.stream.connectors.cassandra.javadsl.CassandraSessionRegistry;
 import org.awaitility.Awaitility;
@@ -73,7 +69,7 @@ class ScheduleFaultsIntegrationTest {
       assertEquals(Set.of(attempts.get(0)), Set.copyOf(attempts), "always the same instant");
       assertEquals(List.of(attempts.get(0)), flaky.get().confirmed());
 
-      Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> !activeCustomers(node).contains("quiet"));
+      Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> !TestNodes.activeCustomers(node).contains("quiet"));
       assertEquals(List.of(attempts.get(0).due()), dueRows(node, "it_schedule_faults", "quiet"), "its one row is in Cassandra");
 
       // The window of the later interaction passes at 00:09:00; the clock jumps past it.
@@ -145,13 +141,4 @@ class ScheduleFaultsIntegrationTest {
     return rows.stream().filter(r -> r.getString("customer_id").equals(customerId)).map(r -> r.getInstant("due")).sorted().toList();
   }
 
-  private static Set<String> activeCustomers(SegmentdNode node) throws Exception {
-    CurrentShardRegionState state = AskPattern.<org.apache.pekko.cluster.sharding.typed.ClusterShardingQuery, CurrentShardRegionState>ask(
-            ClusterSharding.get(node.system()).shardState(),
-            replyTo -> new GetShardRegionState(Customer.ENTITY_KEY, replyTo), Duration.ofSeconds(5), node.system().scheduler())
-        .toCompletableFuture().get();
-    Set<String> ids = new java.util.HashSet<>();
-    state.getShards().forEach(shard -> ids.addAll(shard.getEntityIds()));
-    return ids;
-  }
 }

@@ -36,4 +36,17 @@ public final class TestNodes {
   public static SegmentdNode start(LocalCassandra cassandra, String keyspace, Clock clock) {
     return SegmentdNode.start(config(cassandra.contactPoint(), keyspace, LocalCassandra.freePort(), Map.of()), clock);
   }
+
+  /** The customers whose entities are running on {@code node} (not passivated). */
+  public static java.util.Set<String> activeCustomers(SegmentdNode node) throws Exception {
+    var state = org.apache.pekko.actor.typed.javadsl.AskPattern.<org.apache.pekko.cluster.sharding.typed.ClusterShardingQuery,
+            org.apache.pekko.cluster.sharding.ShardRegion.CurrentShardRegionState>ask(
+            org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding.get(node.system()).shardState(),
+            replyTo -> new org.apache.pekko.cluster.sharding.typed.GetShardRegionState(io.segmentd.customer.Customer.ENTITY_KEY, replyTo),
+            java.time.Duration.ofSeconds(5), node.system().scheduler())
+        .toCompletableFuture().get();
+    java.util.Set<String> ids = new java.util.HashSet<>();
+    state.getShards().forEach(shard -> ids.addAll(shard.getEntityIds()));
+    return ids;
+  }
 }
