@@ -37,6 +37,7 @@ import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
 import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
 import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
 import org.apache.pekko.persistence.typed.RecoveryCompleted;
+import org.apache.pekko.persistence.typed.SnapshotAdapter;
 import org.apache.pekko.Done;
 import java.time.Duration;
 
@@ -87,12 +88,13 @@ public final class Customer
   /**
    * What callers need of a customer as of {@code asOf}: its totals, segments with the values behind
    * each, and {@code recorded}, the memberships of its persisted transitions (what the read side must
-   * show). Built in the entity and small whatever the history: the profile itself (up to
-   * {@code max-facts} facts) never leaves the entity, as a reply may cross nodes.
+   * show). Built in the entity and small whatever the history: the profile itself never leaves the
+   * entity, as a reply may cross nodes. {@code exact}: the state answers for {@code asOf} exactly
+   * as a fold of the journal would (see {@link Profile#exactAt}); callers fold the journal otherwise.
    */
   public record CustomerView(String customerId, Instant asOf, long eventCount, Instant firstSeenAt, Instant lastSeenAt,
                              Profile.Purchasing purchasing, PurchasingFamily.Rfm rfm, Map<String, Membership> segments,
-                             Set<String> recorded)
+                             Set<String> recorded, boolean exact)
       implements CborSerializable {
     public boolean exists() {
       return eventCount > 0;
@@ -121,29 +123,28 @@ public final class Customer
   // ---- state ---------------------------------------------------------------------------------
 
   /**
-   * Profile, current memberships, the instant they were last evaluated at, and the recent
-   * message ids (oldest first).
+   * Profile, current memberships, the instant they were last evaluated at, and the message ids
+   * recorded within the retry window. The profile is immutable; the remembered ids are not (a
+   * copy per batch would cost as much as the ids), so snapshots get a copy ({@link #snapshotAdapter}).
    */
   public static final class State implements CborSerializable {
-    public static final State EMPTY = new State(Profile.EMPTY, Map.of(), null, List.of());
+    public static final State EMPTY = new State(Profile.EMPTY, Map.of(), null, null);
 
     private final Profile profile;
     private final Map<String, Membership> segments;
     private final Instant evaluatedAt;
-    private final List<String> recentMessageIds;
-    @JsonIgnore private final Set<String> recentIndex;
+    private final RecentMessages recentMessages;
 
     @JsonCreator
     public State(
         @JsonProperty("profile") Profile profile,
         @JsonProperty("segments") Map<String, Membership> segments,
         @JsonProperty("evaluatedAt") Instant evaluatedAt,
-        @JsonProperty("recentMessageIds") List<String> recentMessageIds) {
+        @JsonProperty("recentMessages") RecentMessages recentMessages) {
       this.profile = profile;
       this.segments = java.util.Collections.unmodifiableSortedMap(new TreeMap<>(segments));
       this.evaluatedAt = evaluatedAt;
-      this.recentMessageIds = List.copyOf(recentMessageIds);
-      this.recentIndex = new HashSet<>(recentMessageIds);
+      this.recentMessages = recentMessages;
     }
 
     public Instant getEvaluatedAt() {
@@ -158,32 +159,37 @@ public final class Customer
       return segments;
     }
 
-    public List<String> getRecentMessageIds() {
-      return recentMessageIds;
+    public RecentMessages getRecentMessages() {
+      return recentMessages;
     }
 
     boolean seen(String messageId) {
-      return recentIndex.contains(messageId);
+      return recentMessages != null && recentMessages.seen(messageId);
     }
 
-    State withEvents(List<BehaviorEvent> events, Instant recordedAt, CustomerSettings settings) {
-      List<String> ids = new ArrayList<>(recentMessageIds);
-      for (BehaviorEvent e : events) ids.add(e.messageId());
-      int overflow = ids.size() - settings.rememberedMessageIds();
-      List<String> kept = overflow > 0 ? ids.subList(overflow, ids.size()) : ids;
-      return new State(profile.plus(events, settings.profile()), segments, later(evaluatedAt, recordedAt), kept);
+    /** {@code folded}: the profile with these events already folded in (by the command handler), or null. */
+    State withEvents(List<BehaviorEvent> events, Instant recordedAt, CustomerSettings settings, Profile folded) {
+      RecentMessages recent = recentMessages != null ? recentMessages : new RecentMessages();
+      recent.record(events.stream().map(BehaviorEvent::messageId).toList(), recordedAt, settings.retryWindow(),
+          settings.maxRememberedIds());
+      Profile next = folded != null ? folded : profile.plus(events, recordedAt, settings.profile());
+      return new State(next, segments, later(evaluatedAt, recordedAt), recent);
+    }
+
+    State forSnapshot() {
+      return new State(profile, segments, evaluatedAt, recentMessages == null ? null : recentMessages.copy());
     }
 
     State withSegment(Membership membership, Instant at) {
       Map<String, Membership> next = new TreeMap<>(segments);
       next.put(membership.segment(), membership);
-      return new State(profile, next, later(evaluatedAt, at), recentMessageIds);
+      return new State(profile, next, later(evaluatedAt, at), recentMessages);
     }
 
     State withoutSegment(String segment, Instant at) {
       Map<String, Membership> next = new TreeMap<>(segments);
       next.remove(segment);
-      return new State(profile, next, later(evaluatedAt, at), recentMessageIds);
+      return new State(profile, next, later(evaluatedAt, at), recentMessages);
     }
 
     private static Instant later(Instant a, Instant b) {
@@ -218,6 +224,7 @@ public final class Customer
   private final Clock clock;
   private final Set<String> tags;
   private final ScheduleKeeper schedule;
+  private final ActorContext<Command> ctx;
   private Instant quietUntil;
 
   /** Package-private for tests of what needs no running actor (the context and timers may be null then). */
@@ -230,6 +237,7 @@ public final class Customer
     this.settings = settings;
     this.clock = clock;
     this.tags = Set.of(tagFor(customerId, settings.tagSlices()));
+    this.ctx = ctx;
     this.schedule = new ScheduleKeeper(customerId, scheduler, clock,
         settings.scheduleRetryMinBackoff(), settings.scheduleRetryMaxBackoff(), ctx, timers);
   }
@@ -271,12 +279,22 @@ public final class Customer
     // Never before what was already evaluated (another node's clock may have been ahead).
     Instant now = latest(clock.instant(), state.getEvaluatedAt());
     // Transitions that time alone caused before these events arrived come first, at their own instants.
-    Transitions transitions = Transitions.catchUp(settings.engine(), state.getProfile(), state.getSegments(), evaluatedSince(state), now);
-    Profile next = state.getProfile().plus(fresh, settings.profile());
+    Transitions transitions = Transitions.catchUp(settings.engine(), state.getProfile(), state.getSegments(), evaluatedSince(state),
+        now, settings.maxCatchUpSteps());
+    if (!transitions.complete()) {
+      // A long catch-up (after an outage) is persisted in parts, each within one command; the batch follows the last.
+      quietUntil = transitions.reached();
+      ctx.getSelf().tell(command);
+      return transitions.events().isEmpty() ? Effect().noReply() : Effect().persist(transitions.events()).thenNoReply();
+    }
+    Profile next = state.getProfile().plus(fresh, now, settings.profile());
     String trigger = fresh.stream().max(Comparator.comparing(BehaviorEvent::timestamp)).orElseThrow().messageId();
     transitions = transitions.then(settings.engine(), next, now, trigger);
+    EventsRecorded recordedEvent = new EventsRecorded(List.copyOf(fresh), now);
+    // The event handler takes this fold as it is rather than folding the batch a second time.
+    folded = new Folded(recordedEvent, next);
     List<Event> events = new ArrayList<>();
-    events.add(new EventsRecorded(List.copyOf(fresh), now));
+    events.add(recordedEvent);
     events.addAll(transitions.events());
     // The reply waits until the next instant is covered in the schedule too: a client that hears
     // nothing retries, and that retry finds an entity which announces its instant again.
@@ -288,24 +306,43 @@ public final class Customer
         .thenNoReply();
   }
 
+  /** A batch's profile, folded by the command handler, waiting for its event to be applied. */
+  private record Folded(EventsRecorded event, Profile profile) {}
+
+  private Folded folded;
+
+  private State applyRecorded(State state, EventsRecorded event) {
+    Profile profile = folded != null && folded.event() == event ? folded.profile() : null;
+    folded = null;
+    return state.withEvents(event.events(), event.recordedAt(), settings, profile);
+  }
+
   private ReplyEffect<Event, State> onReevaluate(State state, Reevaluate command) {
     // The due instant has passed by definition, whatever this node's clock says.
     Instant now = latest(latest(clock.instant(), command.due()), state.getEvaluatedAt());
-    Transitions transitions = Transitions.catchUp(settings.engine(), state.getProfile(), state.getSegments(), evaluatedSince(state), now);
+    Transitions transitions = Transitions.catchUp(settings.engine(), state.getProfile(), state.getSegments(), evaluatedSince(state),
+        now, settings.maxCatchUpSteps());
+    // A catch-up cut short goes on at once: the instant reached is due already.
+    Instant walked = transitions.complete() ? now : transitions.reached();
     if (transitions.events().isEmpty()) {
-      // Nothing changed up to now: later walks start here (catching up again would find the same).
-      quietUntil = now;
-      scheduleNext(state, now, true);
+      // Nothing changed up to here: later walks start here (catching up again would find the same).
+      quietUntil = walked;
+      scheduleAfter(state, walked, transitions.complete());
       schedule.whenConfirmed(() -> command.replyTo().tell(StatusReply.ack()));
       return Effect().noReply();
     }
     // The waker deletes the row it woke us for once we reply: not before the next one is durable.
     return Effect().persist(transitions.events())
         .thenRun(s -> {
-          scheduleNext(s, now, true);
+          scheduleAfter(s, walked, transitions.complete());
           schedule.whenConfirmed(() -> command.replyTo().tell(StatusReply.ack()));
         })
         .thenNoReply();
+  }
+
+  private void scheduleAfter(State state, Instant walked, boolean complete) {
+    if (complete) scheduleNext(state, walked, true);
+    else schedule.want(walked, true);
   }
 
   private ReplyEffect<Event, State> onScheduleWritten(State state, ScheduleWritten written) {
@@ -355,14 +392,14 @@ public final class Customer
     return Effect().reply(command.replyTo(), StatusReply.success(new CustomerView(customerId, asOf,
         profile.eventCount(), profile.firstSeenAt(), profile.lastSeenAt(), profile.purchasingAsOf(asOf),
         settings.engine().rfm(profile, asOf).orElse(null), settings.engine().evaluate(profile, asOf),
-        Set.copyOf(state.getSegments().keySet()))));
+        Set.copyOf(state.getSegments().keySet()), profile.exactAt(asOf, settings.profile()))));
   }
 
   @Override
   public EventHandler<State, Event> eventHandler() {
     return newEventHandlerBuilder()
         .forAnyState()
-        .onEvent(EventsRecorded.class, (state, e) -> state.withEvents(e.events(), e.recordedAt(), settings))
+        .onEvent(EventsRecorded.class, this::applyRecorded)
         .onEvent(SegmentEntered.class, (state, e) ->
             state.withSegment(new Membership(e.segment(), e.cause().values()), e.at()))
         .onEvent(SegmentExited.class, (state, e) -> state.withoutSegment(e.segment(), e.at()))
@@ -380,6 +417,22 @@ public final class Customer
   @Override
   public Set<String> tagsFor(Event event) {
     return event instanceof EventsRecorded ? Set.of() : tags;
+  }
+
+  @Override
+  public SnapshotAdapter<State> snapshotAdapter() {
+    // The remembered ids mutate with the next batch while the snapshot store serializes: it gets a copy.
+    return new SnapshotAdapter<>() {
+      @Override
+      public Object toJournal(State state) {
+        return state.forSnapshot();
+      }
+
+      @Override
+      public State fromJournal(Object from) {
+        return (State) from;
+      }
+    };
   }
 
   @Override

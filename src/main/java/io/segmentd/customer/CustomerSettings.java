@@ -8,8 +8,12 @@ import java.time.Duration;
 /**
  * Everything a Customer entity is configured with, read once from {@code segmentd}.
  *
- * @param rememberedMessageIds how many recent message ids are kept to acknowledge retries
- *     without counting them again
+ * @param retryWindow how long a message id is remembered at least, so a retry is acknowledged
+ *     without being counted again
+ * @param maxRememberedIds at most this many ids per generation of the window (memory bound; also
+ *     the most events one request may carry for one customer)
+ * @param maxCatchUpSteps changes time alone caused that one command persists at most; a longer
+ *     catch-up (after an outage) goes on in the next command
  * @param snapshotEvery events between snapshots
  * @param tagSlices number of slices transitions are tagged with for the read side
  * @param scheduleRetryMinBackoff first delay before a failed schedule write is retried (doubling)
@@ -18,7 +22,9 @@ import java.time.Duration;
 public record CustomerSettings(
     ProfileSettings profile,
     SegmentEngine engine,
-    int rememberedMessageIds,
+    Duration retryWindow,
+    int maxRememberedIds,
+    int maxCatchUpSteps,
     int snapshotEvery,
     int keepSnapshots,
     int tagSlices,
@@ -27,10 +33,13 @@ public record CustomerSettings(
 
   public static CustomerSettings fromConfig(Config segmentd) {
     Config customer = segmentd.getConfig("customer");
+    SegmentEngine engine = SegmentEngine.fromConfig(segmentd.getConfig("segments"));
     return new CustomerSettings(
-        ProfileSettings.fromConfig(segmentd.getConfig("profile")),
-        SegmentEngine.fromConfig(segmentd.getConfig("segments")),
-        customer.getInt("remembered-message-ids"),
+        ProfileSettings.fromConfig(segmentd.getConfig("profile"), engine),
+        engine,
+        customer.getDuration("retry-window"),
+        customer.getInt("max-remembered-ids"),
+        customer.getInt("max-catch-up-steps"),
         customer.getInt("snapshot-every"),
         customer.getInt("keep-snapshots"),
         customer.getInt("tag-slices"),

@@ -13,22 +13,26 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
-/** The segment transitions of one command, and the memberships they lead to. */
-record Transitions(List<Event> events, Map<String, Membership> memberships) {
-  /** Bounds the walk over window edges; past it the memberships jump straight to {@code now}. */
-  private static final int MAX_STEPS = 10_000;
+/**
+ * The segment transitions of one command, and the memberships they lead to. {@code reached}: the
+ * instant a catch-up walked to; {@code complete}: it reached the instant asked for (else it stopped
+ * after its steps, and goes on from {@code reached} in the next command).
+ */
+record Transitions(List<Event> events, Map<String, Membership> memberships, Instant reached, boolean complete) {
 
   /**
    * Walks the instants at which {@code profile}'s memberships change by time alone, from
-   * {@code since} up to {@code now}, emitting each change at its exact instant.
+   * {@code since} up to {@code now}, emitting each change at its exact instant; at most
+   * {@code maxSteps} evaluations.
    */
-  static Transitions catchUp(SegmentEngine engine, Profile profile, Map<String, Membership> current, Instant since, Instant now) {
-    Transitions result = new Transitions(List.of(), current);
+  static Transitions catchUp(SegmentEngine engine, Profile profile, Map<String, Membership> current, Instant since, Instant now,
+                             int maxSteps) {
+    Transitions result = new Transitions(List.of(), current, now, true);
     if (since == null || profile.isEmpty()) return result;
     Optional<Instant> next = engine.nextChange(profile, since);
     for (int step = 0; next.isPresent() && !next.get().isAfter(now); step++) {
-      if (step == MAX_STEPS) return result.then(engine, profile, now, Cause.TIME);
       Instant at = next.get();
+      if (step == maxSteps) return new Transitions(result.events, result.memberships, at.minusNanos(1), false);
       result = result.then(engine, profile, at, Cause.TIME);
       next = engine.nextChange(profile, at);
     }
@@ -52,6 +56,6 @@ record Transitions(List<Event> events, Map<String, Membership> memberships) {
         out.add(new SegmentEntered(is.segment(), at, new Cause(trigger, engine.versionOf(is.segment()), is.values())));
       }
     }
-    return new Transitions(List.copyOf(out), evaluated);
+    return new Transitions(List.copyOf(out), evaluated, at, true);
   }
 }

@@ -42,7 +42,7 @@ public final class EventRecorder {
     byCustomer.forEach((customerId, batch) -> {
       if (batch.size() > maxEventsPerCustomer) {
         throw new InvalidRequest("too_many_events", "the request holds " + batch.size() + " events for customer '" + customerId
-            + "'; at most " + maxEventsPerCustomer + " per customer and request (segmentd.customer.remembered-message-ids)");
+            + "'; at most " + maxEventsPerCustomer + " per customer and request (segmentd.customer.max-remembered-ids)");
       }
     });
     List<CompletableFuture<Customer.Recorded>> confirmations = new ArrayList<>(byCustomer.size());

@@ -11,7 +11,9 @@ import java.time.DateTimeException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
+import io.segmentd.segmentation.Membership;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
@@ -61,10 +63,20 @@ public final class CustomerRoutes extends AllDirectives {
         view -> view.exists() ? ok(ProfileResponse.of(view)) : unknown(customerId));
   }
 
+  /** From the entity's state when it answers that instant exactly (see Profile#exactAt), else from a fold of the journal. */
   private Route segmentsAsOf(String customerId, Instant asOf) {
-    return onSuccess(journal.asOf(customerId, asOf), found -> orUnknown(customerId, found, result ->
-        new SegmentsResponse(customerId, asOf, List.copyOf(result.segments().keySet()),
-            result.segments().values().stream().map(m -> new ProfileResponse.MembershipJson(m.segment(), m.values())).toList())));
+    return onSuccess(
+        sharding.entityRefFor(Customer.ENTITY_KEY, customerId)
+            .<Customer.CustomerView>askWithStatus(replyTo -> new Customer.GetProfile(asOf, replyTo), timeout),
+        view -> view.exact()
+            ? (view.exists() ? ok(segmentsResponse(customerId, asOf, view.segments())) : unknown(customerId))
+            : onSuccess(journal.asOf(customerId, asOf), found -> orUnknown(customerId, found,
+                result -> segmentsResponse(customerId, asOf, result.segments()))));
+  }
+
+  private static SegmentsResponse segmentsResponse(String customerId, Instant asOf, Map<String, Membership> segments) {
+    return new SegmentsResponse(customerId, asOf, List.copyOf(segments.keySet()),
+        segments.values().stream().map(m -> new ProfileResponse.MembershipJson(m.segment(), m.values())).toList());
   }
 
   private Route history(String customerId) {

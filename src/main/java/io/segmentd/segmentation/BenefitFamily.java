@@ -6,7 +6,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.TreeMap;
 
 /**
@@ -49,16 +48,21 @@ public record BenefitFamily(Duration window, double minEvidence, List<Rule> rule
   }
 
   private List<Fact> evidence(Profile profile, Instant asOf) {
-    return profile.factsInWindow(asOf, window, f -> rules.stream().anyMatch(r -> r.matches(f)));
+    return profile.window(asOf, window).stream().filter(f -> rules.stream().anyMatch(r -> r.matches(f))).toList();
   }
 
   @Override
   public List<Membership> evaluate(Profile profile, Instant asOf) {
-    Map<String, Double> scores = new TreeMap<>();
+    // Whole counts per rule first, then weights: the scores do not depend on how events are grouped.
+    long[] matches = new long[rules.size()];
     for (Fact fact : evidence(profile, asOf)) {
-      for (Rule rule : rules) {
-        if (rule.matches(fact)) scores.merge(rule.benefit(), rule.weight(), Double::sum);
+      for (int i = 0; i < rules.size(); i++) {
+        if (rules.get(i).matches(fact)) matches[i] += fact.count();
       }
+    }
+    Map<String, Double> scores = new TreeMap<>();
+    for (int i = 0; i < rules.size(); i++) {
+      if (matches[i] > 0) scores.merge(rules.get(i).benefit(), rules.get(i).weight() * matches[i], Double::sum);
     }
     String best = null;
     double bestScore = 0;
@@ -78,7 +82,16 @@ public record BenefitFamily(Duration window, double minEvidence, List<Rule> rule
   }
 
   @Override
-  public Optional<Instant> nextChange(Profile profile, Instant asOf) {
-    return new NextChange(asOf).windowExit(evidence(profile, asOf), window).get();
+  public void describe(FactShape.Builder shape) {
+    shape.window(window);
+    for (Rule rule : rules) {
+      if (rule.category() != null) shape.dimension("category").dimension(Fact.PRODUCT_CATEGORIES);
+      if (rule.feature() != null) shape.dimension("feature");
+    }
+  }
+
+  @Override
+  public List<Instant> changeCandidates(Profile profile, Instant asOf) {
+    return NextChange.exits(evidence(profile, asOf), window);
   }
 }

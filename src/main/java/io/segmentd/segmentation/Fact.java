@@ -1,34 +1,153 @@
 package io.segmentd.segmentation;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import java.math.BigDecimal;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.Comparator;
-import java.util.LinkedHashMap;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
 
 /**
- * What the profile keeps of one event: its event time, identity, name, the customer's zone when
- * given, and its scalar properties (nested objects and arrays stay in the journal only, except
- * the categories of {@code products}, which benefit rules read).
+ * A group of like events the profile keeps: those of one kind (type, name, zone and the
+ * properties rules read) within one step of event time. A group knows how many events it holds,
+ * the first and last of their instants, and the sums, minima and maxima of the properties rules
+ * aggregate. This is what keeps a customer's state bounded by time and not by volume, while every
+ * count, sum and window stays exact (see {@link Profile}).
+ *
+ * <p>{@code stepEnd}: the end of the step of event time {@code (stepEnd - resolution, stepEnd]}
+ * the group lies in; a window of length W holds the group until {@code stepEnd + W}. Null for the
+ * archive (steps past the retention, which only all-time rules read). {@code era}: how many of the
+ * rules' absolute boundaries lie at or before the group's events, so no group straddles one.
+ * {@code detail}: an event kept on its own (stamped after the latest arrival seen) rather than
+ * grouped, so it can still be told apart from the instant it is evaluated at.
  */
-public record Fact(Instant at, String messageId, EventType type, String name, String timezone, Map<String, Object> attributes) {
-  static final Comparator<Fact> ORDER = Comparator.comparing(Fact::at).thenComparing(Fact::messageId);
+@JsonInclude(JsonInclude.Include.NON_DEFAULT)
+public record Fact(
+    Instant at,
+    Instant lastAt,
+    Instant stepEnd,
+    long count,
+    String lastId,
+    EventType type,
+    String name,
+    String timezone,
+    int era,
+    boolean detail,
+    Map<String, Object> attributes,
+    Map<String, Measure> measures) {
   public static final String PRODUCT_CATEGORIES = "product_categories";
 
-  static Fact of(BehaviorEvent event) {
-    Map<String, Object> attributes = new LinkedHashMap<>();
-    event.properties().forEach((key, value) -> {
-      if (value instanceof String || value instanceof Number || value instanceof Boolean) attributes.put(key, value);
-    });
-    if (event.properties().get("products") instanceof List<?> products) {
+  static final Comparator<Fact> ORDER = Comparator.comparing(Fact::at)
+      .thenComparing(Fact::lastAt)
+      .thenComparing(Fact::lastId)
+      .thenComparing(Fact::type)
+      .thenComparing(Fact::name)
+      .thenComparing(Fact::timezone, Comparator.nullsFirst(Comparator.naturalOrder()))
+      .thenComparingInt(Fact::era)
+      .thenComparing(f -> new TreeMap<>(f.attributes()).toString());
+
+  public Fact {
+    Objects.requireNonNull(at, "at");
+    lastAt = lastAt == null ? at : lastAt;
+    count = count == 0 ? 1 : count;
+    name = name == null ? "" : name;
+    attributes = attributes == null ? Map.of() : attributes;
+    measures = measures == null ? Map.of() : measures;
+  }
+
+  /** The sum, minimum and maximum of the numeric values of one property over a group (count: how many were numbers). */
+  public record Measure(long count, BigDecimal sum, BigDecimal min, BigDecimal max) {
+    static Measure of(BigDecimal value) {
+      return new Measure(1, value, value, value);
+    }
+
+    Measure plus(Measure other) {
+      return new Measure(count + other.count, sum.add(other.sum),
+          min.compareTo(other.min) <= 0 ? min : other.min, max.compareTo(other.max) >= 0 ? max : other.max);
+    }
+  }
+
+  /** What identifies the group an event belongs to. */
+  record Key(Instant stepEnd, int era, EventType type, String name, String timezone, Map<String, Object> attributes, String detailId) {}
+
+  /** The event as a group of one, keeping only the properties {@code shape} says rules read. */
+  static Fact of(BehaviorEvent event, FactShape shape, boolean detail) {
+    Map<String, Object> attributes = new HashMap<>();
+    Map<String, Measure> measures = new HashMap<>();
+    for (String property : shape.dimensions()) {
+      Object value = event.properties().get(property);
+      if (value instanceof String || value instanceof Number || value instanceof Boolean) attributes.put(property, value);
+    }
+    if (shape.dimensions().contains(PRODUCT_CATEGORIES) && event.properties().get("products") instanceof List<?> products) {
       List<String> categories = products.stream()
           .filter(p -> p instanceof Map<?, ?> m && m.get("category") != null)
-          .map(p -> String.valueOf(((Map<?, ?>) p).get("category"))).distinct().toList();
+          .map(p -> String.valueOf(((Map<?, ?>) p).get("category"))).distinct().sorted().toList();
       if (!categories.isEmpty()) attributes.put(PRODUCT_CATEGORIES, categories);
     }
-    return new Fact(event.timestamp(), event.messageId(), event.type(), event.name(), event.timezone(), Map.copyOf(attributes));
+    for (String property : shape.measures()) {
+      BigDecimal number = number(event.properties().get(property));
+      if (number != null) measures.put(property, Measure.of(number));
+    }
+    Instant at = event.timestamp();
+    return new Fact(at, at, shape.stepEnd(at), 1, event.messageId(), event.type(), event.name(), event.timezone(),
+        shape.era(at), detail, Map.copyOf(attributes), Map.copyOf(measures));
+  }
+
+  /** A number, or a string that reads as one; anything else is not counted by sums. */
+  static BigDecimal number(Object value) {
+    if (value instanceof Number n) {
+      try {
+        return new BigDecimal(n.toString());
+      } catch (NumberFormatException notFinite) {
+        return null;
+      }
+    }
+    if (value instanceof String s) {
+      try {
+        return new BigDecimal(s);
+      } catch (NumberFormatException notANumber) {
+        return null;
+      }
+    }
+    return null;
+  }
+
+  @JsonIgnore
+  Key key() {
+    return new Key(stepEnd, era, type, name, timezone, attributes, detail ? lastId : null);
+  }
+
+  /** This group in the archive, or no longer on its own (its time has been passed by an arrival). */
+  Fact regrouped(Instant newStepEnd) {
+    return new Fact(at, lastAt, newStepEnd, count, lastId, type, name, timezone, era, false, attributes, measures);
+  }
+
+  /** Two groups of the same key as one. */
+  Fact plus(Fact other) {
+    Instant last;
+    String id;
+    int c = lastAt.compareTo(other.lastAt);
+    if (c > 0 || (c == 0 && lastId.compareTo(other.lastId) >= 0)) {
+      last = lastAt;
+      id = lastId;
+    } else {
+      last = other.lastAt;
+      id = other.lastId;
+    }
+    Map<String, Measure> merged = measures;
+    if (!other.measures.isEmpty()) {
+      Map<String, Measure> m = new HashMap<>(measures);
+      other.measures.forEach((k, v) -> m.merge(k, v, Measure::plus));
+      merged = Map.copyOf(m);
+    }
+    return new Fact(at.isBefore(other.at) ? at : other.at, last, stepEnd, count + other.count, id, type, name, timezone,
+        era, false, attributes, merged);
   }
 
   public boolean isInteraction() {
@@ -39,7 +158,17 @@ public record Fact(Instant at, String messageId, EventType type, String name, St
     return type == EventType.TRACK && name.equals(eventName);
   }
 
-  /** The zone this fact happened in: its own, else the fallback (the customer's latest known), else UTC. */
+  /** Every event of the group happened at or before {@code asOf}. */
+  public boolean allBy(Instant asOf) {
+    return !lastAt.isAfter(asOf);
+  }
+
+  /** Some events of the group happened at or before {@code asOf} and some after it. */
+  boolean straddles(Instant asOf) {
+    return !at.isAfter(asOf) && lastAt.isAfter(asOf);
+  }
+
+  /** The zone this group happened in: its own, else the fallback (the customer's latest known), else UTC. */
   public ZoneId zone(ZoneId fallback) {
     if (timezone != null) return ZoneId.of(timezone);
     return fallback != null ? fallback : ZoneOffset.UTC;

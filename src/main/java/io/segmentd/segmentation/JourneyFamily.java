@@ -58,9 +58,7 @@ public record JourneyFamily(List<Stage> stages, Duration lapsedAfter) implements
   }
 
   @Override
-  public Optional<Instant> nextChange(Profile profile, Instant asOf) {
-    return new NextChange(asOf)
-        .at(profile.lastActivityAsOf(asOf).map(last -> last.plus(lapsedAfter).plus(NextChange.TICK)).orElse(null))
-        .get();
+  public List<Instant> changeCandidates(Profile profile, Instant asOf) {
+    return profile.lastActivityAsOf(asOf).map(last -> List.of(last.plus(lapsedAfter).plus(NextChange.TICK))).orElse(List.of());
   }
 }

@@ -67,13 +67,14 @@ public record LoyaltyFamily(
   }
 
   @Override
-  public Optional<Instant> nextChange(Profile profile, Instant asOf) {
+  public List<Instant> changeCandidates(Profile profile, Instant asOf) {
     List<Instant> orders = profile.orderTimesAsOf(asOf);
-    if (orders.isEmpty()) return Optional.empty();
+    if (orders.isEmpty()) return List.of();
     Instant last = orders.get(orders.size() - 1);
-    NextChange next = new NextChange(asOf).at(last.plus(churnedAfter).plus(NextChange.TICK));
-    medianGap(orders).ifPresent(gap -> next.at(last.plus(churnRiskAfter(gap)).plus(NextChange.TICK)));
-    return next.get();
+    List<Instant> candidates = new ArrayList<>();
+    candidates.add(last.plus(churnedAfter).plus(NextChange.TICK));
+    medianGap(orders).ifPresent(gap -> candidates.add(last.plus(churnRiskAfter(gap)).plus(NextChange.TICK)));
+    return candidates;
   }
 
   /** Silence longer than this is a churn risk: the multiple of the customer's own gap, at least the minimum. */

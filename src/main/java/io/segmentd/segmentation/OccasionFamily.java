@@ -11,7 +11,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 
 /**
  * {@code occasion:*} over the rolling window, in the customer's zone where known (else UTC):
@@ -95,36 +94,44 @@ public record OccasionFamily(
             Map.of("ordersInWindow", Long.toString(inside), "orders", Integer.toString(orders.size()))));
       }
     }
-    List<Fact> interactions = profile.factsInWindow(asOf, window, Fact::isInteraction);
-    long weekend = interactions.stream().filter(f -> {
-      DayOfWeek day = f.at().atZone(f.zone(known)).getDayOfWeek();
-      return day == DayOfWeek.SATURDAY || day == DayOfWeek.SUNDAY;
-    }).count();
-    if (interactions.size() >= weekendMinInteractions && weekend >= weekendMinShare * interactions.size()) {
-      memberships.add(new Membership(SegmentId.of(name(), "weekend"),
-          Map.of("weekendInteractions", Long.toString(weekend), "interactions", Integer.toString(interactions.size()))));
+    // A step divides a quarter hour, so every event of a group falls on the same local day and hour.
+    List<Fact> interactions = profile.window(asOf, window).stream().filter(Fact::isInteraction).toList();
+    long total = 0;
+    long weekend = 0;
+    Map<String, Long> counts = new LinkedHashMap<>();
+    for (Fact fact : interactions) {
+      total += fact.count();
+      ZonedDateTime local = fact.at().atZone(fact.zone(known));
+      if (local.getDayOfWeek() == DayOfWeek.SATURDAY || local.getDayOfWeek() == DayOfWeek.SUNDAY) weekend += fact.count();
+      dayParts.stream().filter(p -> p.contains(local.getHour())).findFirst()
+          .ifPresent(p -> counts.merge(p.name(), fact.count(), Long::sum));
     }
-    if (interactions.size() >= dayPartMinInteractions) {
-      Map<String, Integer> counts = new LinkedHashMap<>();
-      for (Fact fact : interactions) {
-        ZonedDateTime local = fact.at().atZone(fact.zone(known));
-        dayParts.stream().filter(p -> p.contains(local.getHour())).findFirst()
-            .ifPresent(p -> counts.merge(p.name(), 1, Integer::sum));
-      }
+    long of = total;
+    if (total >= weekendMinInteractions && weekend >= weekendMinShare * total) {
+      memberships.add(new Membership(SegmentId.of(name(), "weekend"),
+          Map.of("weekendInteractions", Long.toString(weekend), "interactions", Long.toString(total))));
+    }
+    if (total >= dayPartMinInteractions) {
       counts.entrySet().stream().max(Map.Entry.comparingByValue())
-          .filter(best -> best.getValue() >= dayPartMinShare * interactions.size())
+          .filter(best -> best.getValue() >= dayPartMinShare * of)
           .filter(best -> counts.values().stream().filter(v -> v.equals(best.getValue())).count() == 1)
           .ifPresent(best -> memberships.add(new Membership(SegmentId.of(name(), best.getKey()),
-              Map.of("interactions", Integer.toString(best.getValue()), "of", Integer.toString(interactions.size())))));
+              Map.of("interactions", Long.toString(best.getValue()), "of", Long.toString(of)))));
     }
     return memberships;
   }
 
   @Override
-  public Optional<Instant> nextChange(Profile profile, Instant asOf) {
-    NextChange next = new NextChange(asOf).windowExit(profile.factsInWindow(asOf, window, Fact::isInteraction), window);
-    profile.ordersAsOf(asOf).stream().filter(o -> o.at().isAfter(asOf.minus(window))).findFirst()
-        .ifPresent(o -> next.at(o.at().plus(window)));
-    return next.get();
+  public void describe(FactShape.Builder shape) {
+    shape.window(window);
+  }
+
+  /** Shares can rise or fall as events leave: every exit of an interaction step or an order is a candidate. */
+  @Override
+  public List<Instant> changeCandidates(Profile profile, Instant asOf) {
+    List<Instant> candidates = new ArrayList<>(
+        NextChange.exits(profile.window(asOf, window).stream().filter(Fact::isInteraction).toList(), window));
+    profile.ordersAsOf(asOf).stream().filter(o -> o.at().isAfter(asOf.minus(window))).forEach(o -> candidates.add(o.at().plus(window)));
+    return candidates;
   }
 }

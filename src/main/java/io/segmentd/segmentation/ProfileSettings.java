@@ -10,19 +10,27 @@ import java.util.Map;
  *
  * @param orderEvent the track event that counts as an order (Segment: {@code Order Completed})
  * @param refundEvent the track event that refunds an order (Segment: {@code Order Refunded})
- * @param interactionRetention how far behind the latest event non-order facts are kept; bounds
- *     memory, must exceed every rolling window
- * @param maxFacts at most this many facts are kept (the newest): bounds the memory of a customer
- *     with a flood of events
+ * @param interactionRetention how far behind the latest event groups of events keep their step of
+ *     event time; older ones are merged into an archive that only all-time rules read. Must exceed
+ *     every rolling window
+ * @param shape what the configured rules read of events, and the step events are grouped in
  */
-public record ProfileSettings(String orderEvent, String refundEvent, Duration interactionRetention, int maxFacts) {
+public record ProfileSettings(String orderEvent, String refundEvent, Duration interactionRetention, FactShape shape) {
 
-  public static ProfileSettings fromConfig(Config config) {
+  public ProfileSettings {
+    if (interactionRetention.compareTo(shape.longestWindow()) <= 0) {
+      throw new IllegalArgumentException("segmentd.profile.interaction-retention (" + interactionRetention
+          + ") must exceed the longest rolling window of the segment rules (" + shape.longestWindow() + ")");
+    }
+  }
+
+  /** Reads {@code segmentd.profile}; what events keep follows from what {@code engine}'s rules read. */
+  public static ProfileSettings fromConfig(Config config, SegmentEngine engine) {
     return new ProfileSettings(
         config.getString("order-event"),
         config.getString("refund-event"),
         config.getDuration("interaction-retention"),
-        config.getInt("max-facts"));
+        engine.factShape(config.getDuration("resolution")));
   }
 
   /** Segment's e-commerce spec: a non-empty {@code coupon}, or a positive {@code discount}. */

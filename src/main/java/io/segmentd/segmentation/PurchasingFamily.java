@@ -122,21 +122,20 @@ public record PurchasingFamily(
   }
 
   private Optional<Instant> latestCheckout(Profile profile, Instant asOf) {
-    List<Fact> upTo = profile.factsBetween(Instant.MIN, asOf);
-    for (int i = upTo.size() - 1; i >= 0; i--) {
-      if (upTo.get(i).isTrack(checkoutEvent)) return Optional.of(upTo.get(i).at());
-    }
-    return Optional.empty();
+    return profile.lastTrackAsOf(checkoutEvent, asOf);
   }
 
   @Override
-  public Optional<Instant> nextChange(Profile profile, Instant asOf) {
-    NextChange next = new NextChange(asOf);
+  public List<Instant> changeCandidates(Profile profile, Instant asOf) {
+    List<Instant> candidates = new ArrayList<>();
     Instant lastOrder = profile.purchasingAsOf(asOf).lastOrderAt();
     if (lastOrder != null) {
-      for (Duration breakpoint : recencyBreakpoints) next.at(lastOrder.plus(breakpoint).plus(NextChange.TICK));
+      for (Duration breakpoint : recencyBreakpoints) candidates.add(lastOrder.plus(breakpoint).plus(NextChange.TICK));
     }
-    latestCheckout(profile, asOf).ifPresent(started -> next.at(started.plus(abandonedAfter)).at(started.plus(abandonmentExpiresAfter)));
-    return next.get();
+    latestCheckout(profile, asOf).ifPresent(started -> {
+      candidates.add(started.plus(abandonedAfter));
+      candidates.add(started.plus(abandonmentExpiresAfter));
+    });
+    return candidates;
   }
 }

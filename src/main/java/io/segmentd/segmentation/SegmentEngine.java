@@ -13,6 +13,7 @@ import io.segmentd.segmentation.custom.InvalidDefinition;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.Set;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -25,18 +26,23 @@ import java.util.TreeMap;
  * and tests all call it.
  */
 public final class SegmentEngine {
+  /** How many candidate instants one search for a family's next change looks at before settling for a wake-up. */
+  static final int DEFAULT_SCAN_LIMIT = 64;
+
   private final int ruleVersion;
   private final List<SegmentFamily> families;
   private final CustomFamily custom;
+  private final int scanLimit;
 
   public SegmentEngine(int ruleVersion, List<SegmentFamily> families) {
-    this(ruleVersion, families, new CustomFamily(List.of()));
+    this(ruleVersion, families, new CustomFamily(List.of()), DEFAULT_SCAN_LIMIT);
   }
 
-  public SegmentEngine(int ruleVersion, List<SegmentFamily> families, CustomFamily custom) {
+  public SegmentEngine(int ruleVersion, List<SegmentFamily> families, CustomFamily custom, int scanLimit) {
     this.ruleVersion = ruleVersion;
     this.families = List.copyOf(families);
     this.custom = custom;
+    this.scanLimit = scanLimit;
   }
 
   /**
@@ -53,7 +59,8 @@ public final class SegmentEngine {
         OccasionFamily.fromConfig(segments.getConfig("occasion")),
         LoyaltyFamily.fromConfig(segments.getConfig("loyalty")),
         EngagementFamily.fromConfig(segments.getConfig("engagement")));
-    return new SegmentEngine(segments.getInt("rule-version"), builtIn, customFromConfig(segments));
+    return new SegmentEngine(segments.getInt("rule-version"), builtIn, customFromConfig(segments),
+        segments.getInt("change-scan-limit"));
   }
 
   private static CustomFamily customFromConfig(Config segments) {
@@ -113,18 +120,39 @@ public final class SegmentEngine {
     return memberships;
   }
 
-  /** The earliest instant after {@code asOf} at which a membership may change without new events. */
+  /** What the rules read of events, grouped in steps of {@code resolution}: what a profile must keep. */
+  public FactShape factShape(Duration resolution) {
+    FactShape.Builder shape = new FactShape.Builder(resolution);
+    families.forEach(f -> f.describe(shape));
+    custom.describe(shape);
+    return shape.build();
+  }
+
+  /**
+   * The earliest instant after {@code asOf} at which a membership changes without new events, or
+   * an instant before it at which to look again (when one evaluation has looked at enough).
+   */
   public Optional<Instant> nextChange(Profile profile, Instant asOf) {
     // An event stamped slightly ahead of the clock starts to count when its own time comes.
     Instant earliest = profile.firstFactAfter(asOf).orElse(null);
     for (SegmentFamily family : families) {
-      Optional<Instant> next = family.nextChange(profile, asOf);
-      if (next.isPresent() && (earliest == null || next.get().isBefore(earliest))) earliest = next.get();
+      Instant before = earliest;
+      Optional<Instant> next = NextChange.firstDifference(asOf, before, family.changeCandidates(profile, asOf),
+          at -> segmentsOf(family.evaluate(profile, at)), family.monotone(), scanLimit);
+      if (next.isPresent()) earliest = next.get();
     }
     if (!custom.definitions().isEmpty()) {
-      Optional<Instant> next = custom.nextChange(profile, asOf, evaluateBuiltIn(profile, asOf));
-      if (next.isPresent() && (earliest == null || next.get().isBefore(earliest))) earliest = next.get();
+      Map<String, Membership> builtIn = evaluateBuiltIn(profile, asOf);
+      Optional<Instant> next = NextChange.firstDifference(asOf, earliest, custom.changeCandidates(profile, asOf, builtIn),
+          at -> segmentsOf(custom.evaluate(profile, at, builtIn)), false, scanLimit);
+      if (next.isPresent()) earliest = next.get();
     }
     return Optional.ofNullable(earliest);
+  }
+
+  private static Set<String> segmentsOf(List<Membership> memberships) {
+    Set<String> segments = new HashSet<>();
+    for (Membership m : memberships) segments.add(m.segment());
+    return segments;
   }
 }

@@ -8,7 +8,6 @@ import java.time.ZoneId;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -40,19 +39,23 @@ public record UsageFamily(
   @Override
   public List<Membership> evaluate(Profile profile, Instant asOf) {
     if (!profile.seenBy(asOf)) return List.of();
-    List<Fact> interactions = profile.factsInWindow(asOf, window, Fact::isInteraction);
+    List<Fact> interactions = profile.window(asOf, window).stream().filter(Fact::isInteraction).toList();
     ZoneId known = profile.knownZoneAsOf(asOf);
     Set<LocalDate> days = new HashSet<>();
     long sessionSeconds = 0;
     Instant sessionStart = null;
     Instant previous = null;
+    // Groups are in order of their first event and no wider than a step (never wider than the
+    // session gap), so a gap longer than the session gap lies between groups, never inside one.
     for (Fact fact : interactions) {
       days.add(fact.at().atZone(fact.zone(known)).toLocalDate());
       if (previous == null || Duration.between(previous, fact.at()).compareTo(sessionGap) > 0) {
         if (sessionStart != null) sessionSeconds += Duration.between(sessionStart, previous).toSeconds();
         sessionStart = fact.at();
+        previous = fact.lastAt();
+      } else if (fact.lastAt().isAfter(previous)) {
+        previous = fact.lastAt();
       }
-      previous = fact.at();
     }
     if (sessionStart != null) sessionSeconds += Duration.between(sessionStart, previous).toSeconds();
     long minutes = sessionSeconds / 60;
@@ -68,8 +71,21 @@ public record UsageFamily(
   }
 
   @Override
-  public Optional<Instant> nextChange(Profile profile, Instant asOf) {
-    // Any interaction leaving the window can change days or minutes: the oldest leaves first.
-    return new NextChange(asOf).windowExit(profile.factsInWindow(asOf, window, Fact::isInteraction), window).get();
+  public void describe(FactShape.Builder shape) {
+    if (shape.resolution().compareTo(sessionGap) > 0) {
+      throw new IllegalArgumentException("segmentd.profile.resolution must not exceed usage.session-gap (" + sessionGap + ")");
+    }
+    shape.window(window);
+  }
+
+  /** Active days and session minutes only fall as interactions leave the window: so does the level. */
+  @Override
+  public boolean monotone() {
+    return true;
+  }
+
+  @Override
+  public List<Instant> changeCandidates(Profile profile, Instant asOf) {
+    return NextChange.exits(profile.window(asOf, window).stream().filter(Fact::isInteraction).toList(), window);
   }
 }

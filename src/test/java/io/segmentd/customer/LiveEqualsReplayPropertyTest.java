@@ -95,7 +95,10 @@ class LiveEqualsReplayPropertyTest {
 
       assertEquals(engine.evaluate(core, now).keySet(), live, "history " + history + ": live vs core");
       assertEquals(engine.evaluate(core, now).keySet(), engine.evaluate(folded, now).keySet(), "history " + history + ": journal vs core");
-      assertEquals(core, kit.restart().state().getProfile(), "history " + history + ": recovered profile vs core");
+      Profile beforeRestart = kit.getState().getProfile();
+      Profile recovered = kit.restart().state().getProfile();
+      assertEquals(beforeRestart, recovered, "history " + history + ": recovered profile vs live");
+      assertEquals(engine.evaluate(core, now), engine.evaluate(recovered, now), "history " + history + ": recovered vs core, with values");
       // ...and replaying the journal's transitions gives the same memberships as the live state.
       Map<String, Boolean> replayed = new HashMap<>();
       for (Object e : journal) {

@@ -95,6 +95,11 @@ class ScheduleKeeperTest {
     customer.tell(new Customer.RecordEvents(List.of(page(messageId, at)), probe.ref()));
   }
 
+  private static void recordTrack(ActorRef<Command> customer, String messageId, String at, String event,
+                                  TestProbe<StatusReply<Recorded>> probe) {
+    customer.tell(new Customer.RecordEvents(List.of(io.segmentd.testing.Events.track(messageId, at, event)), probe.ref()));
+  }
+
   /** The customer answers, so it is alive (and has handled everything sent before). */
   private static void assertAlive(ActorRef<Command> customer) {
     TestProbe<StatusReply<Customer.CustomerView>> probe = testKit.createTestProbe();
@@ -150,11 +155,11 @@ class ScheduleKeeperTest {
     first.succeed();
     recorded.receiveMessage();
 
-    // A late event: its window passes first, before the row written so far.
+    // A late checkout: the abandoned cart it makes expires (30 days on) before the row written so far.
     clock.set(Instant.parse("2024-03-01T11:00:00Z"));
-    record(customer, "m2", "2024-02-25T10:30:00Z", recorded);
+    recordTrack(customer, "m2", "2024-02-25T10:30:00Z", "Checkout Started", recorded);
     ManualScheduler.Write second = scheduler.next();
-    assertEquals(Instant.parse("2024-03-24T10:30:00Z"), second.due());
+    assertEquals(Instant.parse("2024-03-26T10:30:00Z"), second.due());
     assertAlive(customer);
     recorded.expectNoMessage(NOTHING_HAPPENS);
     assertEquals(List.of(), scheduler.unscheduled, "the earlier row stays while the new one is not durable");
@@ -174,12 +179,13 @@ class ScheduleKeeperTest {
     first.succeed();
     recorded.receiveMessage();
 
-    // An event just after the first instant passed, before any waker came: the next one is later.
+    // An event just after the first instant passed, before any waker came: the next one is later
+    // (usage falls to inactive once this one leaves its 28-day window, counted from the end of its 15-minute step).
     clock.set(Instant.parse("2024-03-29T09:00:01Z"));
     record(customer, "m2", "2024-03-29T09:00:00.500Z", recorded);
     ManualScheduler.Write second = scheduler.next();
-    assertEquals(Instant.parse("2024-03-31T09:00:00Z"), second.due());
-    // The row at 03-29 wakes the customer before 03-31 (and it then writes 03-31 again): safe to answer.
+    assertEquals(Instant.parse("2024-04-26T09:15:00Z"), second.due());
+    // The row at 03-29 wakes the customer before 04-26 (and it then writes 04-26 again): safe to answer.
     assertTrue(recorded.receiveMessage().isSuccess());
     assertEquals(List.of(), scheduler.unscheduled);
 

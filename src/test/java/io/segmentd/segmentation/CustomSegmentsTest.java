@@ -22,8 +22,6 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 class CustomSegmentsTest {
   private static final Instant T0 = Instant.parse("2024-05-01T12:00:00Z");
-  private static final ProfileSettings SETTINGS = TestSettings.profile();
-
   private static SegmentEngine engine(String definitionsJson) {
     var config = ConfigFactory.parseString("custom = " + definitionsJson)
         .withFallback(TestSettings.segmentd(Map.of()).getConfig("segments"));
@@ -50,6 +48,7 @@ class CustomSegmentsTest {
         {"id": "custom:vip-win-back", "version": 1, "rule":
           {"all": [{"segment": "custom:win-back"}, {"segment": "custom:big-order"}]}}
       ]""");
+  private static final ProfileSettings SETTINGS = TestSettings.profile(ENGINE);
 
   private static Profile profile(List<BehaviorEvent> events) {
     return Profile.EMPTY.plus(events, SETTINGS);

@@ -141,10 +141,11 @@ class MoreFamiliesTest {
         "products", List.of(Map.of("product_id", "p1", "category", "refill"), Map.of("product_id", "p2", "category", "bottle"))));
     BehaviorEvent refillView = track("v", t, "Product Viewed", Map.of("category", "refill"));
     BehaviorEvent bottleView = track("b", t, "Product Viewed", Map.of("category", "bottle"));
-    Profile eco = profile(List.of(refillOrder, refillView, track("v2", t, "Product Viewed", Map.of("category", "refill")), bottleView));
+    ProfileSettings settings = TestSettings.profile(engine);
+    Profile eco = Profile.EMPTY.plus(List.of(refillOrder, refillView, track("v2", t, "Product Viewed", Map.of("category", "refill")), bottleView), settings);
     assertEquals(List.of("benefit:eco"), engine.evaluate(eco, T0).keySet().stream().filter(s -> s.startsWith("benefit:")).toList());
-    Profile automation = profile(List.of(track("f1", t, "Feature Used", Map.of("feature", "scheduler")),
-        track("f2", t, "Feature Used", Map.of("feature", "scheduler")), track("f3", t, "Feature Used", Map.of("feature", "export"))));
+    Profile automation = Profile.EMPTY.plus(List.of(track("f1", t, "Feature Used", Map.of("feature", "scheduler")),
+        track("f2", t, "Feature Used", Map.of("feature", "scheduler")), track("f3", t, "Feature Used", Map.of("feature", "export"))), settings);
     assertEquals(List.of("benefit:automation"), engine.evaluate(automation, T0).keySet().stream().filter(s -> s.startsWith("benefit:")).toList());
   }
 

@@ -29,6 +29,11 @@ public final class TestSettings {
   }
 
   public static ProfileSettings profile() {
-    return ProfileSettings.fromConfig(segmentd(Map.of()).getConfig("profile"));
+    return profile(engine());
+  }
+
+  /** The shipped profile settings, keeping what {@code engine}'s rules read. */
+  public static ProfileSettings profile(SegmentEngine engine) {
+    return ProfileSettings.fromConfig(segmentd(Map.of()).getConfig("profile"), engine);
   }
 }

@@ -1,5 +1,6 @@
 package io.segmentd.segmentation.custom;
 
+import io.segmentd.segmentation.FactShape;
 import io.segmentd.segmentation.Membership;
 import io.segmentd.segmentation.Profile;
 import java.time.Instant;
@@ -30,15 +31,20 @@ public record CustomFamily(List<CustomDefinition> definitions) {
     return memberships;
   }
 
-  public Optional<Instant> nextChange(Profile profile, Instant asOf, Map<String, Membership> builtIn) {
-    Instant[] earliest = {null};
+  /** Instants after which some definition may answer differently without new events (the engine checks which do). */
+  public List<Instant> changeCandidates(Profile profile, Instant asOf, Map<String, Membership> builtIn) {
+    List<Instant> candidates = new ArrayList<>();
     Rule.Context context = new Rule.Context(profile, asOf, builtIn, new LinkedHashMap<>());
     for (CustomDefinition definition : definitions) {
       definition.rule().candidates(context, candidate -> {
-        if (candidate.isAfter(asOf) && (earliest[0] == null || candidate.isBefore(earliest[0]))) earliest[0] = candidate;
+        if (candidate.isAfter(asOf)) candidates.add(candidate);
       });
     }
-    return Optional.ofNullable(earliest[0]);
+    return candidates;
+  }
+
+  public void describe(FactShape.Builder shape) {
+    definitions.forEach(d -> d.rule().describe(shape));
   }
 
   public Optional<CustomDefinition> definition(String id) {

@@ -1,12 +1,12 @@
 package io.segmentd.segmentation.custom;
 
 import io.segmentd.segmentation.Fact;
+import io.segmentd.segmentation.FactShape;
 import io.segmentd.segmentation.Membership;
 import io.segmentd.segmentation.Profile;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -23,6 +23,9 @@ public sealed interface Rule {
   /** Instants after which this rule may answer differently without new events. */
   void candidates(Context context, Consumer<Instant> candidate);
 
+  /** Declares what the rule reads of events, so the profile keeps it. */
+  void describe(FactShape.Builder shape);
+
   record All(List<Rule> rules) implements Rule {
     public boolean test(Context c) {
       boolean all = true;
@@ -32,6 +35,10 @@ public sealed interface Rule {
 
     public void candidates(Context c, Consumer<Instant> out) {
       rules.forEach(r -> r.candidates(c, out));
+    }
+
+    public void describe(FactShape.Builder shape) {
+      rules.forEach(r -> r.describe(shape));
     }
   }
 
@@ -45,6 +52,10 @@ public sealed interface Rule {
     public void candidates(Context c, Consumer<Instant> out) {
       rules.forEach(r -> r.candidates(c, out));
     }
+
+    public void describe(FactShape.Builder shape) {
+      rules.forEach(r -> r.describe(shape));
+    }
   }
 
   record Not(Rule rule) implements Rule {
@@ -55,6 +66,10 @@ public sealed interface Rule {
     public void candidates(Context c, Consumer<Instant> out) {
       rule.candidates(c, out);
     }
+
+    public void describe(FactShape.Builder shape) {
+      rule.describe(shape);
+    }
   }
 
   /** Membership of another (built-in) segment; its own family announces when it changes. */
@@ -64,17 +79,22 @@ public sealed interface Rule {
     }
 
     public void candidates(Context c, Consumer<Instant> out) {}
+
+    public void describe(FactShape.Builder shape) {}
   }
 
   /** Which events count: by name, optionally with a property equal to a value, within a time range. */
   record Selector(String event, String whereProperty, Object whereEquals, Range range) {
     List<Fact> facts(Context c) {
-      Instant from = range.from(c.asOf());
-      Instant to = range.to(c.asOf());
-      return c.profile().factsBetween(from, to).stream()
+      return range.facts(c.profile(), c.asOf()).stream()
           .filter(f -> f.name().equals(event))
           .filter(f -> whereProperty == null || equal(f.attributes().get(whereProperty), whereEquals))
           .toList();
+    }
+
+    void describe(FactShape.Builder shape) {
+      if (whereProperty != null) shape.dimension(whereProperty);
+      range.describe(shape);
     }
 
     private static boolean equal(Object actual, Object expected) {
@@ -85,52 +105,54 @@ public sealed interface Rule {
     }
   }
 
-  /** A time range relative to the instant evaluated: {@code (asOf - d, asOf]}, {@code [from, to)} intersected with {@code (.., asOf]}, or all time. */
+  /**
+   * A time range relative to the instant evaluated: a rolling window (see {@link Profile#window}),
+   * {@code [from, to)} intersected with {@code (.., asOf]}, or all time.
+   */
   sealed interface Range {
-    Instant from(Instant asOf);
-
-    Instant to(Instant asOf);
+    List<Fact> facts(Profile profile, Instant asOf);
 
     void candidates(List<Fact> inRange, Instant asOf, Consumer<Instant> out);
 
-    record Within(Duration window) implements Range {
-      public Instant from(Instant asOf) {
-        return asOf.minus(window);
-      }
+    void describe(FactShape.Builder shape);
 
-      public Instant to(Instant asOf) {
-        return asOf;
+    record Within(Duration window) implements Range {
+      public List<Fact> facts(Profile profile, Instant asOf) {
+        return profile.window(asOf, window);
       }
 
       public void candidates(List<Fact> inRange, Instant asOf, Consumer<Instant> out) {
-        if (!inRange.isEmpty()) out.accept(inRange.get(0).at().plus(window));
+        for (Fact fact : inRange) {
+          if (fact.stepEnd() != null) out.accept(fact.stepEnd().plus(window));
+        }
+      }
+
+      public void describe(FactShape.Builder shape) {
+        shape.window(window);
       }
     }
 
-    /** Events at or after {@code start} and before {@code end}. */
+    /** Events at or after {@code start} and before {@code end}: boundaries no group straddles. */
     record Between(Instant start, Instant end) implements Range {
-      public Instant from(Instant asOf) {
-        return start.minusNanos(1);
-      }
-
-      public Instant to(Instant asOf) {
-        Instant lastIncluded = end.minusNanos(1);
-        return asOf.isBefore(lastIncluded) ? asOf : lastIncluded;
+      public List<Fact> facts(Profile profile, Instant asOf) {
+        return profile.factsUpTo(asOf).stream().filter(f -> !f.at().isBefore(start) && f.lastAt().isBefore(end)).toList();
       }
 
       public void candidates(List<Fact> inRange, Instant asOf, Consumer<Instant> out) {}
+
+      public void describe(FactShape.Builder shape) {
+        shape.boundary(start).boundary(end);
+      }
     }
 
     record AllTime() implements Range {
-      public Instant from(Instant asOf) {
-        return Instant.MIN;
-      }
-
-      public Instant to(Instant asOf) {
-        return asOf;
+      public List<Fact> facts(Profile profile, Instant asOf) {
+        return profile.factsUpTo(asOf);
       }
 
       public void candidates(List<Fact> inRange, Instant asOf, Consumer<Instant> out) {}
+
+      public void describe(FactShape.Builder shape) {}
     }
   }
 
@@ -157,33 +179,27 @@ public sealed interface Rule {
     public boolean test(Context c) {
       List<Fact> facts = selector.facts(c);
       Optional<BigDecimal> value = switch (function) {
-        case COUNT -> Optional.of(BigDecimal.valueOf(facts.size()));
-        case SUM -> Optional.of(numbers(facts).stream().reduce(BigDecimal.ZERO, BigDecimal::add));
-        case MIN -> numbers(facts).stream().min(BigDecimal::compareTo);
-        case MAX -> numbers(facts).stream().max(BigDecimal::compareTo);
+        case COUNT -> Optional.of(BigDecimal.valueOf(facts.stream().mapToLong(Fact::count).sum()));
+        case SUM -> Optional.of(measures(facts).map(Fact.Measure::sum).reduce(BigDecimal.ZERO, BigDecimal::add));
+        case MIN -> measures(facts).map(Fact.Measure::min).min(BigDecimal::compareTo);
+        case MAX -> measures(facts).map(Fact.Measure::max).max(BigDecimal::compareTo);
       };
       c.values().put(path, value.map(BigDecimal::toPlainString).orElse("none"));
       return value.isPresent() && comparison.holds(value.get(), threshold);
     }
 
-    private List<BigDecimal> numbers(List<Fact> facts) {
-      List<BigDecimal> numbers = new ArrayList<>();
-      for (Fact f : facts) {
-        Object v = f.attributes().get(property);
-        if (v instanceof Number n) numbers.add(new BigDecimal(n.toString()));
-        else if (v instanceof String s) {
-          try {
-            numbers.add(new BigDecimal(s));
-          } catch (NumberFormatException ignored) {
-            // not a number: not counted
-          }
-        }
-      }
-      return numbers;
+    /** The property's numbers in each group (strings that read as numbers count; anything else does not). */
+    private java.util.stream.Stream<Fact.Measure> measures(List<Fact> facts) {
+      return facts.stream().map(f -> f.measures().get(property)).filter(m -> m != null && m.count() > 0);
     }
 
     public void candidates(Context c, Consumer<Instant> out) {
       selector.range().candidates(selector.facts(c), c.asOf(), out);
+    }
+
+    public void describe(FactShape.Builder shape) {
+      selector.describe(shape);
+      if (function != Function.COUNT) shape.measure(property);
     }
   }
 
@@ -204,13 +220,19 @@ public sealed interface Rule {
     private Optional<Instant> occurrence(Context c) {
       List<Fact> facts = selector.facts(c);
       if (facts.isEmpty()) return Optional.empty();
-      return Optional.of(last ? facts.get(facts.size() - 1).at() : facts.get(0).at());
+      return last
+          ? facts.stream().map(Fact::lastAt).max(Instant::compareTo)
+          : facts.stream().map(Fact::at).min(Instant::compareTo);
     }
 
     public void candidates(Context c, Consumer<Instant> out) {
       occurrence(c).ifPresent(at -> out.accept(within != null ? at.plus(within) : at.plus(moreThan).plusNanos(1)));
       // The occurrence itself changes when a fact leaves the selector's own window.
       selector.range().candidates(selector.facts(c), c.asOf(), out);
+    }
+
+    public void describe(FactShape.Builder shape) {
+      selector.describe(shape);
     }
   }
 }
