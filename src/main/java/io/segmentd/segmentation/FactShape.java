@@ -80,6 +80,10 @@ public record FactShape(Duration resolution, Set<String> dimensions, Set<String>
     }
 
     public Builder window(Duration window) {
+      if (window.compareTo(resolution) < 0) {
+        throw new IllegalArgumentException("a rolling window (" + window + ") is shorter than segmentd.profile.resolution ("
+            + resolution + ")");
+      }
       if (window.compareTo(longestWindow) > 0) longestWindow = window;
       return this;
     }

@@ -45,6 +45,8 @@ class ClusterIntegrationTest {
   private static final String NODE_SETTINGS = """
       segmentd.http.ask-timeout = 5s
       segmentd.reevaluation.tick-interval = 500ms
+      # windows of seconds, counted to the millisecond
+      segmentd.profile.resolution = 1ms
       segmentd.segments.custom = [
         {"id": "custom:just-pinged", "version": 1, "rule": {"count": {"event": "Ping", "within": "20s"}, "gte": 1}}
       ]

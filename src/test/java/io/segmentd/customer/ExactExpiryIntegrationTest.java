@@ -34,6 +34,7 @@ class ExactExpiryIntegrationTest {
     MutableClock clock = new MutableClock(Instant.parse("2024-03-01T00:00:00Z"));
     var config = TestNodes.config(cassandra.contactPoint(), "it_expiry", LocalCassandra.freePort(), Map.of(
         "segmentd.segments.engagement.window", "10m",
+        "segmentd.profile.resolution", "1m",
         "segmentd.reevaluation.tick-interval", "200ms",
         "pekko.cluster.sharding.passivation.strategy", "default-idle-strategy",
         "pekko.cluster.sharding.passivation.default-idle-strategy.idle-entity.timeout", "1s"));

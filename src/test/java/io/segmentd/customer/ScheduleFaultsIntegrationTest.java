@@ -49,6 +49,7 @@ class ScheduleFaultsIntegrationTest {
     MutableClock clock = new MutableClock(Instant.parse("2024-03-01T00:00:00Z"));
     var config = config(cassandra, "it_schedule_faults", Map.of(
         "segmentd.segments.engagement.window", "10m",
+        "segmentd.profile.resolution", "1m",
         "pekko.cluster.sharding.passivation.strategy", "default-idle-strategy",
         "pekko.cluster.sharding.passivation.default-idle-strategy.idle-entity.timeout", "1s"));
     AtomicReference<FlakyScheduler> flaky = new AtomicReference<>();
