@@ -33,7 +33,7 @@ public record Fact(
     Instant lastAt,
     Instant stepEnd,
     long count,
-    String lastId,
+    long lastKey,
     EventType type,
     String name,
     String timezone,
@@ -45,7 +45,7 @@ public record Fact(
 
   static final Comparator<Fact> ORDER = Comparator.comparing(Fact::at)
       .thenComparing(Fact::lastAt)
-      .thenComparing(Fact::lastId)
+      .thenComparingLong(Fact::lastKey)
       .thenComparing(Fact::type)
       .thenComparing(Fact::name)
       .thenComparing(Fact::timezone, Comparator.nullsFirst(Comparator.naturalOrder()))
@@ -56,7 +56,9 @@ public record Fact(
     Objects.requireNonNull(at, "at");
     lastAt = lastAt == null ? at : lastAt;
     count = count == 0 ? 1 : count;
-    name = name == null ? "" : name;
+    // Names and zones come from a small vocabulary: one copy each, not one per group.
+    name = name == null ? "" : name.intern();
+    timezone = timezone == null ? null : timezone.intern();
     attributes = attributes == null ? Map.of() : attributes;
     measures = measures == null ? Map.of() : measures;
   }
@@ -74,7 +76,7 @@ public record Fact(
   }
 
   /** What identifies the group an event belongs to. */
-  record Key(Instant stepEnd, int era, EventType type, String name, String timezone, Map<String, Object> attributes, String detailId) {}
+  record Key(Instant stepEnd, int era, EventType type, String name, String timezone, Map<String, Object> attributes, Long detailKey) {}
 
   /** The event as a group of one, keeping only the properties {@code shape} says rules read. */
   static Fact of(BehaviorEvent event, FactShape shape, boolean detail) {
@@ -95,8 +97,16 @@ public record Fact(
       if (number != null) measures.put(property, Measure.of(number));
     }
     Instant at = event.timestamp();
-    return new Fact(at, at, shape.stepEnd(at), 1, event.messageId(), event.type(), event.name(), event.timezone(),
+    return new Fact(at, at, shape.stepEnd(at), 1, messageKey(event.messageId()), event.type(), event.name(), event.timezone(),
         shape.era(at), detail, Map.copyOf(attributes), Map.copyOf(measures));
+  }
+
+  /**
+   * What tells events at the same instant apart, order-independently: a 64-bit fingerprint of the
+   * message id (8 bytes a group rather than the id's characters).
+   */
+  static long messageKey(String messageId) {
+    return org.apache.commons.codec.digest.MurmurHash3.hash128x64(messageId.getBytes(java.nio.charset.StandardCharsets.UTF_8))[0];
   }
 
   /** A number, or a string that reads as one; anything else is not counted by sums. */
@@ -120,25 +130,25 @@ public record Fact(
 
   @JsonIgnore
   Key key() {
-    return new Key(stepEnd, era, type, name, timezone, attributes, detail ? lastId : null);
+    return new Key(stepEnd, era, type, name, timezone, attributes, detail ? lastKey : null);
   }
 
   /** This group in the archive, or no longer on its own (its time has been passed by an arrival). */
   Fact regrouped(Instant newStepEnd) {
-    return new Fact(at, lastAt, newStepEnd, count, lastId, type, name, timezone, era, false, attributes, measures);
+    return new Fact(at, lastAt, newStepEnd, count, lastKey, type, name, timezone, era, false, attributes, measures);
   }
 
   /** Two groups of the same key as one. */
   Fact plus(Fact other) {
     Instant last;
-    String id;
+    long id;
     int c = lastAt.compareTo(other.lastAt);
-    if (c > 0 || (c == 0 && lastId.compareTo(other.lastId) >= 0)) {
+    if (c > 0 || (c == 0 && lastKey >= other.lastKey)) {
       last = lastAt;
-      id = lastId;
+      id = lastKey;
     } else {
       last = other.lastAt;
-      id = other.lastId;
+      id = other.lastKey;
     }
     Map<String, Measure> merged = measures;
     if (!other.measures.isEmpty()) {
@@ -147,7 +157,7 @@ public record Fact(
       merged = Map.copyOf(m);
     }
     return new Fact(at.isBefore(other.at) ? at : other.at, last, stepEnd, count + other.count, id, type, name, timezone,
-        era, false, attributes, merged);
+        era, detail, attributes, merged);
   }
 
   public boolean isInteraction() {

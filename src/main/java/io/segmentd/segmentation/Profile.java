@@ -279,7 +279,7 @@ public record Profile(
     return latestOf(asOf, f -> f.timezone() != null).map(f -> ZoneId.of(f.timezone())).orElse(null);
   }
 
-  /** The group holding the latest matching event at or before {@code asOf} (ties: the highest message id). */
+  /** The group holding the latest matching event at or before {@code asOf} (ties: the highest message key). */
   private Optional<Fact> latestOf(Instant asOf, java.util.function.Predicate<Fact> filter) {
     List<Fact> upTo = factsUpTo(asOf);
     Fact best = null;
@@ -289,7 +289,7 @@ public record Profile(
       if (best != null && fact.stepEnd() != null && fact.stepEnd().isBefore(best.lastAt())) break;
       if (!filter.test(fact)) continue;
       if (best == null || fact.lastAt().isAfter(best.lastAt())
-          || fact.lastAt().equals(best.lastAt()) && fact.lastId().compareTo(best.lastId()) > 0) {
+          || fact.lastAt().equals(best.lastAt()) && fact.lastKey() > best.lastKey()) {
         best = fact;
       }
     }

@@ -102,10 +102,10 @@ class ScheduleFaultsIntegrationTest {
       Instant first = Instant.parse("2024-03-29T09:00:00Z"); // the usage window (28 days) of that view passes
       assertEquals(List.of(first), dueRows(node, keyspace, "mover"));
 
-      // A late event: its window passes earlier, so the first row is superseded.
+      // A late checkout: the abandoned cart it makes expires (30 days on) earlier, so the first row is superseded.
       assertEquals(200, api.post("/v1/track", """
-          {"userId": "mover", "messageId": "mv-2", "timestamp": "2024-02-25T10:30:00Z", "event": "Product Viewed"}""").status());
-      Instant second = Instant.parse("2024-03-24T10:30:00Z");
+          {"userId": "mover", "messageId": "mv-2", "timestamp": "2024-02-25T10:30:00Z", "event": "Checkout Started"}""").status());
+      Instant second = Instant.parse("2024-03-26T10:30:00Z");
       Awaitility.await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
           assertEquals(List.of(second), dueRows(node, keyspace, "mover")));
 

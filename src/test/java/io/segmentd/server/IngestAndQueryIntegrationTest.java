@@ -13,6 +13,7 @@ import io.segmentd.testing.TestNodes;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.persistence.cassandra.query.javadsl.CassandraReadJournal;
 import org.apache.pekko.persistence.query.EventEnvelope;
@@ -37,7 +38,9 @@ class IngestAndQueryIntegrationTest {
   @BeforeAll
   static void start(LocalCassandra localCassandra) {
     cassandra = localCassandra;
-    node = TestNodes.start(cassandra, KEYSPACE, clock);
+    // One request may carry at most max-remembered-ids events for one customer: small here, to test that limit.
+    node = SegmentdNode.start(TestNodes.config(cassandra.contactPoint(), KEYSPACE, LocalCassandra.freePort(),
+        Map.of("segmentd.customer.max-remembered-ids", 1000)), clock);
     api = new ApiClient(node.httpPort());
   }
 
