@@ -28,12 +28,17 @@ public final class ReevaluationWaker {
 
   private ReevaluationWaker() {}
 
+  /** {@code onWakeUp}: told of every customer woken (the node counts wake-ups per ingested event). */
   public static void init(ActorSystem<?> system, CassandraReevaluationSchedule schedule, Clock clock,
-                          Duration tickInterval, Duration watermarkGrace, Duration askTimeout, int parallelism) {
+                          Duration tickInterval, Duration watermarkGrace, Duration askTimeout, int parallelism,
+                          Runnable onWakeUp) {
     ClusterSharding sharding = ClusterSharding.get(system);
     ShardedDaemonProcess.get(system).init(Command.class, "reevaluation-waker", schedule.slices(),
-        slice -> create(slice, schedule, due -> sharding.entityRefFor(Customer.ENTITY_KEY, due.customerId())
-            .<Done>askWithStatus(replyTo -> new Customer.Reevaluate(due.due(), replyTo), askTimeout), clock, tickInterval, watermarkGrace, parallelism));
+        slice -> create(slice, schedule, due -> {
+          onWakeUp.run();
+          return sharding.entityRefFor(Customer.ENTITY_KEY, due.customerId())
+              .<Done>askWithStatus(replyTo -> new Customer.Reevaluate(due.due(), replyTo), askTimeout);
+        }, clock, tickInterval, watermarkGrace, parallelism));
   }
 
   static Behavior<Command> create(int slice, CassandraReevaluationSchedule schedule,

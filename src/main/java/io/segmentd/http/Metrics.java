@@ -20,6 +20,7 @@ public final class Metrics extends AllDirectives {
   private final Counter accepted;
   private final Counter duplicates;
   private final Timer ingest;
+  private final Counter wakeUps;
 
   public Metrics() {
     new JvmMemoryMetrics().bindTo(registry);
@@ -32,6 +33,12 @@ public final class Metrics extends AllDirectives {
         .description("events acknowledged again without being written (a message id already recorded)").register(registry);
     ingest = Timer.builder("segmentd.ingest.request").description("time from request to journal confirmation")
         .publishPercentileHistogram().register(registry);
+    wakeUps = Counter.builder("segmentd.reevaluation.wakeups")
+        .description("customers woken by the schedule because a membership may change with time").register(registry);
+  }
+
+  public void wokeUp() {
+    wakeUps.increment();
   }
 
   public MeterRegistry registry() {

@@ -92,13 +92,13 @@ public final class SegmentdNode implements AutoCloseable {
       Config reevaluation = segmentd.getConfig("reevaluation");
       var schedule = new CassandraReevaluationSchedule(session, system, segmentd.getString("cassandra.keyspace"), reevaluation.getInt("slices"));
       Customer.init(system, customerSettings, clock, schedulerWrapper.apply(schedule));
+      Metrics metrics = new Metrics();
       ReevaluationWaker.init(system, schedule, clock, reevaluation.getDuration("tick-interval"),
-          reevaluation.getDuration("watermark-grace"), askTimeout, reevaluation.getInt("parallelism"));
+          reevaluation.getDuration("watermark-grace"), askTimeout, reevaluation.getInt("parallelism"), metrics::wokeUp);
 
       Config readSide = segmentd.getConfig("read-side");
       int slices = customerSettings.tagSlices();
       SegmentStore store = new SegmentStore(session, system, segmentd.getString("cassandra.keyspace"), readSide.getInt("member-buckets"));
-      Metrics metrics = new Metrics();
       ProjectionLag lag = new ProjectionLag(clock, metrics.registry());
       SegmentMembersProjection.init(system, store, lag, slices, new SegmentMembersProjection.Grouping(
           readSide.getInt("group-size"), readSide.getDuration("group-within")), clock);
