@@ -47,15 +47,18 @@ public record BenefitFamily(Duration window, double minEvidence, List<Rule> rule
     return "benefit";
   }
 
-  private List<Fact> evidence(Profile profile, Instant asOf) {
-    return profile.window(asOf, window).stream().filter(f -> rules.stream().anyMatch(r -> r.matches(f))).toList();
+  private boolean isEvidence(Fact fact) {
+    for (Rule rule : rules) {
+      if (rule.matches(fact)) return true;
+    }
+    return false;
   }
 
   @Override
   public List<Membership> evaluate(Profile profile, Instant asOf) {
     // Whole counts per rule first, then weights: the scores do not depend on how events are grouped.
     long[] matches = new long[rules.size()];
-    for (Fact fact : evidence(profile, asOf)) {
+    for (Fact fact : profile.window(asOf, window)) {
       for (int i = 0; i < rules.size(); i++) {
         if (rules.get(i).matches(fact)) matches[i] += fact.count();
       }
@@ -92,6 +95,6 @@ public record BenefitFamily(Duration window, double minEvidence, List<Rule> rule
 
   @Override
   public List<Instant> changeCandidates(Profile profile, Instant asOf) {
-    return NextChange.exits(evidence(profile, asOf), window);
+    return NextChange.exits(profile.window(asOf, window), this::isEvidence, window);
   }
 }

@@ -25,7 +25,10 @@ import java.util.TreeMap;
  * archive (steps past the retention, which only all-time rules read). {@code era}: how many of the
  * rules' absolute boundaries lie at or before the group's events, so no group straddles one.
  * {@code detail}: an event kept on its own (stamped after the latest arrival seen) rather than
- * grouped, so it can still be told apart from the instant it is evaluated at.
+ * grouped, so it can still be told apart from the instant it is evaluated at. {@code localDay}
+ * (epoch day) and {@code localHour}: when the group names its zone, the local date and hour of
+ * its events (one for all of them: a step lies in one local hour), kept so evaluation does not
+ * convert every group's instant again.
  */
 @JsonInclude(JsonInclude.Include.NON_DEFAULT)
 public record Fact(
@@ -40,7 +43,9 @@ public record Fact(
     int era,
     boolean detail,
     Map<String, Object> attributes,
-    Map<String, Measure> measures) {
+    Map<String, Measure> measures,
+    long localDay,
+    int localHour) {
   public static final String PRODUCT_CATEGORIES = "product_categories";
 
   static final Comparator<Fact> ORDER = Comparator.comparing(Fact::at)
@@ -97,8 +102,15 @@ public record Fact(
       if (number != null) measures.put(property, Measure.of(number));
     }
     Instant at = event.timestamp();
+    long localDay = 0;
+    int localHour = 0;
+    if (event.timezone() != null) {
+      java.time.ZonedDateTime local = at.atZone(ZoneId.of(event.timezone()));
+      localDay = local.toLocalDate().toEpochDay();
+      localHour = local.getHour();
+    }
     return new Fact(at, at, shape.stepEnd(at), 1, messageKey(event.messageId()), event.type(), event.name(), event.timezone(),
-        shape.era(at), detail, Map.copyOf(attributes), Map.copyOf(measures));
+        shape.era(at), detail, Map.copyOf(attributes), Map.copyOf(measures), localDay, localHour);
   }
 
   /**
@@ -135,7 +147,8 @@ public record Fact(
 
   /** This group in the archive, or no longer on its own (its time has been passed by an arrival). */
   Fact regrouped(Instant newStepEnd) {
-    return new Fact(at, lastAt, newStepEnd, count, lastKey, type, name, timezone, era, false, attributes, measures);
+    return new Fact(at, lastAt, newStepEnd, count, lastKey, type, name, timezone, era, false, attributes, measures,
+        localDay, localHour);
   }
 
   /** Two groups of the same key as one. */
@@ -157,7 +170,7 @@ public record Fact(
       merged = Map.copyOf(m);
     }
     return new Fact(at.isBefore(other.at) ? at : other.at, last, stepEnd, count + other.count, id, type, name, timezone,
-        era, detail, attributes, merged);
+        era, detail, attributes, merged, localDay, localHour);
   }
 
   public boolean isInteraction() {
@@ -182,5 +195,20 @@ public record Fact(
   public ZoneId zone(ZoneId fallback) {
     if (timezone != null) return ZoneId.of(timezone);
     return fallback != null ? fallback : ZoneOffset.UTC;
+  }
+
+  /** The local date (epoch day) of the group's events, in its own zone, else the fallback, else UTC. */
+  public long localEpochDay(ZoneId fallback) {
+    return timezone != null ? localDay : at.atZone(fallback != null ? fallback : ZoneOffset.UTC).toLocalDate().toEpochDay();
+  }
+
+  /** The local hour of the group's events, in its own zone, else the fallback, else UTC. */
+  public int localHourOfDay(ZoneId fallback) {
+    return timezone != null ? localHour : at.atZone(fallback != null ? fallback : ZoneOffset.UTC).getHour();
+  }
+
+  /** The local day of the week of the group's events. */
+  public java.time.DayOfWeek localDayOfWeek(ZoneId fallback) {
+    return java.time.DayOfWeek.of((int) Math.floorMod(localEpochDay(fallback) + 3, 7L) + 1);
   }
 }

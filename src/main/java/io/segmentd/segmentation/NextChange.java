@@ -14,13 +14,18 @@ final class NextChange {
 
   private NextChange() {}
 
-  /** The distinct exits from a rolling window of these groups ({@code stepEnd + window}), ascending. */
-  static List<Instant> exits(List<Fact> inWindow, Duration window) {
-    TreeSet<Instant> exits = new TreeSet<>();
-    for (Fact fact : inWindow) {
-      if (fact.stepEnd() != null) exits.add(fact.stepEnd().plus(window));
+  /** The distinct exits from a rolling window of the groups that match ({@code stepEnd + window}), ascending. */
+  static List<Instant> exits(List<Fact> inWindow, java.util.function.Predicate<Fact> filter, Duration window) {
+    // Groups come in order of their steps: equal exits are neighbours.
+    List<Instant> exits = new java.util.ArrayList<>();
+    Instant previous = null;
+    for (int i = 0; i < inWindow.size(); i++) {
+      Fact fact = inWindow.get(i);
+      if (fact.stepEnd() == null || !filter.test(fact) || fact.stepEnd().equals(previous)) continue;
+      previous = fact.stepEnd();
+      exits.add(previous.plus(window));
     }
-    return List.copyOf(exits);
+    return exits;
   }
 
   /**
@@ -31,8 +36,12 @@ final class NextChange {
    */
   static <T> Optional<Instant> firstDifference(Instant asOf, Instant before, List<Instant> candidates, Function<Instant, T> state,
                                                boolean monotone, int limit) {
-    List<Instant> open = candidates.stream()
-        .filter(c -> c.isAfter(asOf) && (before == null || c.isBefore(before))).distinct().sorted().toList();
+    TreeSet<Instant> distinct = new TreeSet<>();
+    for (Instant c : candidates) {
+      if (c.isAfter(asOf) && (before == null || c.isBefore(before))) distinct.add(c);
+    }
+    if (distinct.isEmpty()) return Optional.empty();
+    List<Instant> open = new java.util.ArrayList<>(distinct);
     if (open.isEmpty()) return Optional.empty();
     T now = state.apply(asOf);
     if (monotone) {

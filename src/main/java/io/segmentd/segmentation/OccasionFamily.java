@@ -6,7 +6,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.MonthDay;
 import java.time.ZoneId;
-import java.time.ZonedDateTime;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -95,16 +94,22 @@ public record OccasionFamily(
       }
     }
     // A step divides a quarter hour, so every event of a group falls on the same local day and hour.
-    List<Fact> interactions = profile.window(asOf, window).stream().filter(Fact::isInteraction).toList();
+    List<Fact> inWindow = profile.window(asOf, window);
     long total = 0;
     long weekend = 0;
     Map<String, Long> counts = new LinkedHashMap<>();
-    for (Fact fact : interactions) {
+    for (Fact fact : inWindow) {
+      if (!fact.isInteraction()) continue;
       total += fact.count();
-      ZonedDateTime local = fact.at().atZone(fact.zone(known));
-      if (local.getDayOfWeek() == DayOfWeek.SATURDAY || local.getDayOfWeek() == DayOfWeek.SUNDAY) weekend += fact.count();
-      dayParts.stream().filter(p -> p.contains(local.getHour())).findFirst()
-          .ifPresent(p -> counts.merge(p.name(), fact.count(), Long::sum));
+      DayOfWeek day = fact.localDayOfWeek(known);
+      if (day == DayOfWeek.SATURDAY || day == DayOfWeek.SUNDAY) weekend += fact.count();
+      int hour = fact.localHourOfDay(known);
+      for (DayPart part : dayParts) {
+        if (part.contains(hour)) {
+          counts.merge(part.name(), fact.count(), Long::sum);
+          break;
+        }
+      }
     }
     long of = total;
     if (total >= weekendMinInteractions && weekend >= weekendMinShare * total) {
@@ -130,7 +135,7 @@ public record OccasionFamily(
   @Override
   public List<Instant> changeCandidates(Profile profile, Instant asOf) {
     List<Instant> candidates = new ArrayList<>(
-        NextChange.exits(profile.window(asOf, window).stream().filter(Fact::isInteraction).toList(), window));
+        NextChange.exits(profile.window(asOf, window), Fact::isInteraction, window));
     profile.ordersAsOf(asOf).stream().filter(o -> o.at().isAfter(asOf.minus(window))).forEach(o -> candidates.add(o.at().plus(window)));
     return candidates;
   }

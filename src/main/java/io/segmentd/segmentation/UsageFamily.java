@@ -3,7 +3,6 @@ package io.segmentd.segmentation;
 import com.typesafe.config.Config;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.LocalDate;
 import java.time.ZoneId;
 import java.util.HashSet;
 import java.util.List;
@@ -39,16 +38,17 @@ public record UsageFamily(
   @Override
   public List<Membership> evaluate(Profile profile, Instant asOf) {
     if (!profile.seenBy(asOf)) return List.of();
-    List<Fact> interactions = profile.window(asOf, window).stream().filter(Fact::isInteraction).toList();
+    List<Fact> interactions = profile.window(asOf, window);
     ZoneId known = profile.knownZoneAsOf(asOf);
-    Set<LocalDate> days = new HashSet<>();
+    Set<Long> days = new HashSet<>();
     long sessionSeconds = 0;
     Instant sessionStart = null;
     Instant previous = null;
     // Groups are in order of their first event and no wider than a step (never wider than the
     // session gap), so a gap longer than the session gap lies between groups, never inside one.
     for (Fact fact : interactions) {
-      days.add(fact.at().atZone(fact.zone(known)).toLocalDate());
+      if (!fact.isInteraction()) continue;
+      days.add(fact.localEpochDay(known));
       if (previous == null || Duration.between(previous, fact.at()).compareTo(sessionGap) > 0) {
         if (sessionStart != null) sessionSeconds += Duration.between(sessionStart, previous).toSeconds();
         sessionStart = fact.at();
@@ -86,6 +86,6 @@ public record UsageFamily(
 
   @Override
   public List<Instant> changeCandidates(Profile profile, Instant asOf) {
-    return NextChange.exits(profile.window(asOf, window).stream().filter(Fact::isInteraction).toList(), window);
+    return NextChange.exits(profile.window(asOf, window), Fact::isInteraction, window);
   }
 }
