@@ -16,6 +16,7 @@ import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -279,8 +280,7 @@ public final class Customer
     // Never before what was already evaluated (another node's clock may have been ahead).
     Instant now = latest(clock.instant(), state.getEvaluatedAt());
     // Transitions that time alone caused before these events arrived come first, at their own instants.
-    Transitions transitions = Transitions.catchUp(settings.engine(), state.getProfile(), state.getSegments(), evaluatedSince(state),
-        now, settings.maxCatchUpSteps());
+    Transitions transitions = catchUp(state, now);
     if (!transitions.complete()) {
       // A long catch-up (after an outage) is persisted in parts, each within one command; the batch follows the last.
       quietUntil = transitions.reached();
@@ -306,6 +306,19 @@ public final class Customer
         .thenNoReply();
   }
 
+  /** The time-caused changes since the last evaluation, starting from the next change announced then when it still holds. */
+  private Transitions catchUp(State state, Instant now) {
+    Instant since = evaluatedSince(state);
+    Optional<Instant> first = announced != null && announced.profile() == state.getProfile() && announced.asOf().equals(since)
+        ? announced.next() : since == null ? Optional.empty() : settings.engine().nextChange(state.getProfile(), since);
+    return Transitions.catchUp(settings.engine(), first, state.getProfile(), state.getSegments(), since, now, settings.maxCatchUpSteps());
+  }
+
+  /** The next change last announced to the schedule, and for which profile and instant: the next command starts from it. */
+  private record Announced(Profile profile, Instant asOf, Optional<Instant> next) {}
+
+  private Announced announced;
+
   /** A batch's profile, folded by the command handler, waiting for its event to be applied. */
   private record Folded(EventsRecorded event, Profile profile) {}
 
@@ -320,8 +333,7 @@ public final class Customer
   private ReplyEffect<Event, State> onReevaluate(State state, Reevaluate command) {
     // The due instant has passed by definition, whatever this node's clock says.
     Instant now = latest(latest(clock.instant(), command.due()), state.getEvaluatedAt());
-    Transitions transitions = Transitions.catchUp(settings.engine(), state.getProfile(), state.getSegments(), evaluatedSince(state),
-        now, settings.maxCatchUpSteps());
+    Transitions transitions = catchUp(state, now);
     // A catch-up cut short goes on at once: the instant reached is due already.
     Instant walked = transitions.complete() ? now : transitions.reached();
     if (transitions.events().isEmpty()) {
@@ -383,7 +395,9 @@ public final class Customer
 
   /** {@code rewrite}: write the instant even if unchanged (a wake-up consumed the row it came from). */
   private void scheduleNext(State state, Instant now, boolean rewrite) {
-    schedule.want(settings.engine().nextChange(state.getProfile(), now).orElse(null), rewrite);
+    Optional<Instant> next = settings.engine().nextChange(state.getProfile(), now);
+    announced = new Announced(state.getProfile(), now, next);
+    schedule.want(next.orElse(null), rewrite);
   }
 
   private ReplyEffect<Event, State> onGetProfile(State state, GetProfile command) {

@@ -27,9 +27,15 @@ record Transitions(List<Event> events, Map<String, Membership> memberships, Inst
    */
   static Transitions catchUp(SegmentEngine engine, Profile profile, Map<String, Membership> current, Instant since, Instant now,
                              int maxSteps) {
+    return catchUp(engine, engine.nextChange(profile, since), profile, current, since, now, maxSteps);
+  }
+
+  /** As above, with the first next change already known ({@code first}, as of {@code since}). */
+  static Transitions catchUp(SegmentEngine engine, Optional<Instant> first, Profile profile, Map<String, Membership> current,
+                             Instant since, Instant now, int maxSteps) {
     Transitions result = new Transitions(List.of(), current, now, true);
     if (since == null || profile.isEmpty()) return result;
-    Optional<Instant> next = engine.nextChange(profile, since);
+    Optional<Instant> next = first;
     for (int step = 0; next.isPresent() && !next.get().isAfter(now); step++) {
       Instant at = next.get();
       if (step == maxSteps) return new Transitions(result.events, result.memberships, at.minusNanos(1), false);
