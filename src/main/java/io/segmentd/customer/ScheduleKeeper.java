@@ -1,5 +1,6 @@
 package io.segmentd.customer;
 
+import io.segmentd.common.Stages;
 import io.segmentd.customer.Customer.Command;
 import io.segmentd.customer.Customer.RetrySchedule;
 import io.segmentd.customer.Customer.ScheduleWritten;
@@ -168,7 +169,8 @@ final class ScheduleKeeper {
     Instant now = clock.instant();
     // Kept as the row's own instant, so that deleting a superseded row never hits the current one.
     Instant row = ReevaluationScheduler.rowInstant(wanted.isBefore(now) ? now : wanted);
-    ctx.pipeToSelf(attempt(() -> scheduler.schedule(customerId, row)),
+    // On the dispatcher: pipeToSelf's whenComplete on a Pekko stage would start a thread (see Stages).
+    ctx.pipeToSelf(Stages.on(attempt(() -> scheduler.schedule(customerId, row)), ctx.getExecutionContext()),
         (done, failure) -> new ScheduleWritten(forGeneration, row, failure));
   }
 
@@ -178,12 +180,12 @@ final class ScheduleKeeper {
     for (Instant row : List.copyOf(rows)) {
       if (row.equals(currentRow)) continue;
       rows.remove(row);
-      attempt(() -> scheduler.unschedule(customerId, row)).whenComplete((done, failure) -> {
+      attempt(() -> scheduler.unschedule(customerId, row)).whenCompleteAsync((done, failure) -> {
         if (failure != null) {
           log.debug("deleting the superseded schedule row of {} at {} failed; its wake-up will change nothing: {}",
               customerId, row, failure.toString());
         }
-      });
+      }, ctx.getExecutionContext());
     }
   }
 
