@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.function.Function;
 import org.apache.pekko.Done;
@@ -32,6 +33,13 @@ public final class CassandraReevaluationSchedule implements ReevaluationSchedule
   private final ActorSystem<?> system;
   private final Executor executor;
   private final int slices;
+  /**
+   * (slice, hour) index rows this node wrote since it started, for the current hour and later: a
+   * schedule write into one of them needs only its due row. The waker deletes an index row only
+   * for an hour at least one hour past (and empty), which these never are (see {@link #schedule}).
+   */
+  private final java.util.Set<Long> indexed = ConcurrentHashMap.newKeySet();
+  private volatile long indexedPrunedAt;
   private final String insertHour;
   private final String insertDue;
   private final String selectHours;
@@ -69,9 +77,27 @@ public final class CassandraReevaluationSchedule implements ReevaluationSchedule
     Instant rounded = ReevaluationScheduler.rowInstant(due);
     int slice = sliceOf(customerId);
     long hour = hourOf(rounded);
+    long currentHour = System.currentTimeMillis() / HOUR_MS;
+    long key = hour * slices + slice;
+    pruneIndexed(currentHour);
     // The hour index first: a missing schedule row after it is harmless, the reverse would hide the row.
-    return Stages.on(session.executeWrite(insertHour, slice, hour), executor)
-        .thenCompose(d -> Stages.on(session.executeWrite(insertDue, slice, hour, rounded, customerId), executor));
+    // Once this node has written the index row of a (slice, hour) that is not in the past, later rows
+    // of that hour skip it: one round trip instead of two. An hour already past is always written
+    // (its index row may be cleaned up by a waker while empty).
+    CompletionStage<Done> index = hour >= currentHour && indexed.contains(key)
+        ? CompletableFuture.completedFuture(Done.getInstance())
+        : Stages.on(session.executeWrite(insertHour, slice, hour), executor).thenApply(d -> {
+            if (hour >= currentHour) indexed.add(key);
+            return d;
+          });
+    return index.thenCompose(d -> Stages.on(session.executeWrite(insertDue, slice, hour, rounded, customerId), executor));
+  }
+
+  /** Forgets index rows of hours that have passed (bounded by the hours that hold future rows). */
+  private void pruneIndexed(long currentHour) {
+    if (indexedPrunedAt == currentHour) return;
+    indexedPrunedAt = currentHour;
+    indexed.removeIf(key -> key / slices < currentHour);
   }
 
   /** Deletes a row that a later confirmed one superseded; the hour index is left to the waker's cleanup. */
