@@ -191,6 +191,54 @@ public final class SegmentStore {
     return row.thenCombine(key, (r, k) -> Done.getInstance());
   }
 
+  /** A transition to log: its row, and the member bucket and day its key row is filed under. */
+  record LogEntry(SegmentChange change, int bucket, int day) {}
+
+  /** Rows per single-partition batch of the changes log: one mutation each, whatever the count. */
+  private static final int LOG_BATCH_ROWS = 100;
+
+  /**
+   * {@link #logChange} for many transitions at once: the rows of one log partition, and the key rows
+   * of one key partition, go in single-partition unlogged batches (one request and one mutation per
+   * partition instead of one per row; atomic within their partition). {@code parallelism} bounds the
+   * batches in flight.
+   */
+  CompletionStage<Done> logChanges(List<LogEntry> entries, int parallelism) {
+    if (entries.isEmpty()) return CompletableFuture.completedFuture(Done.getInstance());
+    CompletionStage<PreparedStatement> logRow = on(session.prepare("INSERT INTO " + keyspace + ".segment_change_log (segment, slice, part, "
+        + "position, customer_id, seq_nr, direction, at, cause_trigger, rule_version, cause_values) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+    CompletionStage<PreparedStatement> keyRow = on(session.prepare("INSERT INTO " + keyspace + ".segment_change_keys (bucket, day, customer_id, "
+        + "seq_nr, segment, position) VALUES (?, ?, ?, ?, ?, ?)"));
+    return logRow.thenCombine(keyRow, (log, key) -> {
+      Map<String, List<com.datastax.oss.driver.api.core.cql.BoundStatement>> byPartition = new java.util.LinkedHashMap<>();
+      for (LogEntry e : entries) {
+        SegmentChange c = e.change();
+        long part = c.position() / LOG_PARTITION_ROWS;
+        byPartition.computeIfAbsent("log/" + c.segment() + "/" + c.slice() + "/" + part, k -> new ArrayList<>())
+            .add(log.bind(c.segment(), c.slice(), part, c.position(), c.customerId(), c.sequenceNr(), c.direction(), c.at(), c.trigger(),
+                c.ruleVersion(), c.values()));
+        byPartition.computeIfAbsent("key/" + e.bucket() + "/" + e.day(), k -> new ArrayList<>())
+            .add(key.bind(e.bucket(), e.day(), c.customerId(), c.sequenceNr(), c.segment(), c.position()));
+      }
+      List<BatchStatement> batches = new ArrayList<>();
+      for (List<com.datastax.oss.driver.api.core.cql.BoundStatement> rows : byPartition.values()) {
+        for (int from = 0; from < rows.size(); from += LOG_BATCH_ROWS) {
+          batches.add(BatchStatement.newInstance(DefaultBatchType.UNLOGGED)
+              .addAll(rows.subList(from, Math.min(rows.size(), from + LOG_BATCH_ROWS))));
+        }
+      }
+      return batches;
+    }).thenCompose(batches -> {
+      CompletionStage<Done> done = CompletableFuture.completedFuture(Done.getInstance());
+      for (int from = 0; from < batches.size(); from += parallelism) {
+        List<BatchStatement> wave = batches.subList(from, Math.min(batches.size(), from + parallelism));
+        done = done.thenCompose(d -> CompletableFuture.allOf(wave.stream().map(b -> on(session.executeWriteBatch(b)))
+            .toArray(CompletableFuture[]::new)).thenApply(v -> Done.getInstance()));
+      }
+      return done;
+    });
+  }
+
   /**
    * Empties the read side before a rebuild from the journal. The changes log starts a new
    * generation first, so a reader of the old one stops before it could read the new one's rows.
