@@ -29,12 +29,12 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
  * A burst of customers whose entities must first recover (bounded by
  * {@code pekko.persistence.max-concurrent-recoveries}) thus waits here instead of timing out in
  * entity stashes. A command that cannot be queued (queue full), or waited longer than
- * {@link Admission#maxQueueWait()}, fails the request with 503 and was never sent: nothing of it is
- * persisted, and a retry is safe.
+ * {@link Admission#maxQueueWait()}, is never sent and fails its request with 503; as after an ask
+ * timeout, a retry with the same message ids is safe (the other customers' commands of the request
+ * may have been recorded, and count once).
  */
 public final class EventRecorder {
-  private final ClusterSharding sharding;
-  private final Duration timeout;
+  private final Asker asker;
   private final int maxEventsPerCustomer;
   private final Admission admission;
   private final Executor executor;
@@ -52,6 +52,11 @@ public final class EventRecorder {
     public static final Admission UNBOUNDED = new Admission(Integer.MAX_VALUE, Integer.MAX_VALUE, Duration.ofDays(1));
   }
 
+  /** Sends one customer's command and completes with its confirmation. */
+  interface Asker {
+    CompletionStage<Customer.Recorded> ask(String customerId, List<BehaviorEvent> batch);
+  }
+
   /** One customer's share, waiting to be sent. */
   private record Pending(String customerId, List<BehaviorEvent> batch, CompletableFuture<Customer.Recorded> result, long queuedAt) {}
 
@@ -65,8 +70,12 @@ public final class EventRecorder {
 
   /** @param executor where confirmations continue (the actor system's dispatcher; see {@link Stages}) */
   public EventRecorder(ClusterSharding sharding, Duration timeout, int maxEventsPerCustomer, Admission admission, Executor executor) {
-    this.sharding = sharding;
-    this.timeout = timeout;
+    this((customerId, batch) -> sharding.entityRefFor(Customer.ENTITY_KEY, customerId)
+        .askWithStatus(replyTo -> new Customer.RecordEvents(batch, replyTo), timeout), maxEventsPerCustomer, admission, executor);
+  }
+
+  EventRecorder(Asker asker, int maxEventsPerCustomer, Admission admission, Executor executor) {
+    this.asker = asker;
     this.maxEventsPerCustomer = maxEventsPerCustomer;
     this.admission = admission;
     this.executor = executor;
@@ -148,8 +157,7 @@ public final class EventRecorder {
   private void send(Pending pending) {
     CompletionStage<Customer.Recorded> asked;
     try {
-      asked = sharding.entityRefFor(Customer.ENTITY_KEY, pending.customerId())
-          .askWithStatus(replyTo -> new Customer.RecordEvents(pending.batch(), replyTo), timeout);
+      asked = asker.ask(pending.customerId(), pending.batch());
     } catch (RuntimeException e) {
       asked = CompletableFuture.failedFuture(e);
     }
