@@ -34,8 +34,9 @@ import org.slf4j.LoggerFactory;
  *       always of the latest instant wanted (a busy customer coalesces its writes);</li>
  *   <li>a row is written only when the instant moves earlier than every row known to be durable:
  *       an instant that moves later stays covered by the earlier row, whose wake-up finds nothing
- *       to do and writes the instant then (a wake-up always writes its successor). This is what
- *       keeps the schedule off the ingest path: a busy customer's edge mostly moves later;</li>
+ *       to do and writes the instant then (a wake-up always writes its successor). A customer
+ *       whose edge moves later with new events (recency, facts leaving retention) thus writes on
+ *       its wake-ups, not on every batch;</li>
  *   <li>the rows this entity wrote stay until the current instant is confirmed, then the others are
  *       deleted: an earlier row covers a later instant meanwhile, and superseded rows do not pile
  *       up (one that escapes, e.g. of an entity that crashed, costs one wake-up that changes nothing,
