@@ -1,5 +1,6 @@
 package io.segmentd.customer;
 
+import io.segmentd.common.Stages;
 import io.segmentd.customer.Customer.Command;
 import io.segmentd.customer.Customer.RetrySchedule;
 import io.segmentd.customer.Customer.ScheduleWritten;
@@ -28,9 +29,14 @@ import org.slf4j.LoggerFactory;
  * <p>What it guarantees: while the customer has a next instant, either a row due at or before it
  * is known to be durable ("covered"), or somebody who retries is still waiting for a reply:
  * <ul>
- *   <li>an instant counts as scheduled only once its write is confirmed; a failed write is retried
- *       with backoff for as long as the entity lives, one write in flight at a time, always of the
- *       latest instant wanted (a busy customer coalesces its writes);</li>
+ *   <li>an instant counts as scheduled only once a row at or before it is confirmed; a failed write
+ *       is retried with backoff for as long as the entity lives, one write in flight at a time,
+ *       always of the latest instant wanted (a busy customer coalesces its writes);</li>
+ *   <li>a row is written only when the instant moves earlier than every row known to be durable:
+ *       an instant that moves later stays covered by the earlier row, whose wake-up finds nothing
+ *       to do and writes the instant then (a wake-up always writes its successor). A customer
+ *       whose edge moves later with new events (recency, facts leaving retention) thus writes on
+ *       its wake-ups, not on every batch;</li>
  *   <li>the rows this entity wrote stay until the current instant is confirmed, then the others are
  *       deleted: an earlier row covers a later instant meanwhile, and superseded rows do not pile
  *       up (one that escapes, e.g. of an entity that crashed, costs one wake-up that changes nothing,
@@ -57,8 +63,17 @@ final class ScheduleKeeper {
   private Instant wanted;
   /** Counts changes of {@link #wanted}, so the outcome of a superseded write is recognised. */
   private long generation;
-  /** A row for the current generation is durable. */
+  /**
+   * The current generation needs no write: its own row is durable, or (outside a wake-up) an
+   * earlier durable row covers it.
+   */
   private boolean confirmed;
+  /**
+   * A wake-up consumed a row (which one is not known here: the waker deletes it once answered) and
+   * waits until its successor is written: until then no instant counts as covered without a write
+   * of its own, so the reply never rests on the row that is about to go.
+   */
+  private boolean waking;
   private boolean writing;
   private int failures;
   private boolean stopRequested;
@@ -89,6 +104,19 @@ final class ScheduleKeeper {
     generation++;
     confirmed = false;
     currentRow = null;
+    if (due == null) {
+      waking = false; // nothing to wait for: a wake-up is answered at once
+    } else if (rewrite) {
+      waking = true;
+    } else if (!waking) {
+      // A durable row at or before the instant wakes the customer in time: no write. Its wake-up
+      // (rewrite) then writes whatever instant is wanted by that time.
+      Instant covering = rows.floor(ReevaluationScheduler.rowInstant(due));
+      if (covering != null) {
+        confirmed = true;
+        currentRow = covering;
+      }
+    }
     tidy();
     writeIfIdle();
     runWaiters();
@@ -113,6 +141,7 @@ final class ScheduleKeeper {
       rows.add(written.row());
       if (written.generation() == generation) {
         confirmed = true;
+        waking = false;
         currentRow = written.row();
       }
       tidy();
@@ -168,7 +197,8 @@ final class ScheduleKeeper {
     Instant now = clock.instant();
     // Kept as the row's own instant, so that deleting a superseded row never hits the current one.
     Instant row = ReevaluationScheduler.rowInstant(wanted.isBefore(now) ? now : wanted);
-    ctx.pipeToSelf(attempt(() -> scheduler.schedule(customerId, row)),
+    // On the dispatcher: pipeToSelf's whenComplete on a Pekko stage would start a thread (see Stages).
+    ctx.pipeToSelf(Stages.on(attempt(() -> scheduler.schedule(customerId, row)), ctx.getExecutionContext()),
         (done, failure) -> new ScheduleWritten(forGeneration, row, failure));
   }
 
@@ -178,12 +208,12 @@ final class ScheduleKeeper {
     for (Instant row : List.copyOf(rows)) {
       if (row.equals(currentRow)) continue;
       rows.remove(row);
-      attempt(() -> scheduler.unschedule(customerId, row)).whenComplete((done, failure) -> {
+      attempt(() -> scheduler.unschedule(customerId, row)).whenCompleteAsync((done, failure) -> {
         if (failure != null) {
           log.debug("deleting the superseded schedule row of {} at {} failed; its wake-up will change nothing: {}",
               customerId, row, failure.toString());
         }
-      });
+      }, ctx.getExecutionContext());
     }
   }
 

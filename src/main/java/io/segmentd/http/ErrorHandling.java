@@ -47,6 +47,11 @@ public final class ErrorHandling extends AllDirectives {
   private Route unwrapped(Throwable e) {
     if (e instanceof InvalidRequest invalid) return error(StatusCodes.BAD_REQUEST, invalid.error(), invalid.detail());
     if (e instanceof EntityStreamSizeException tooLarge) return tooLarge(tooLarge);
+    if (e instanceof Overloaded overloaded) {
+      return error(StatusCodes.SERVICE_UNAVAILABLE, "unavailable",
+          "the node is overloaded (" + overloaded.getMessage() + "); nothing was acknowledged, retry with the same messageIds",
+          RetryAfter.create(1L));
+    }
     if (e instanceof TimeoutException || e instanceof org.apache.pekko.pattern.AskTimeoutException
         || e instanceof org.apache.pekko.pattern.CircuitBreakerOpenException) {
       return error(StatusCodes.SERVICE_UNAVAILABLE, "unavailable",

@@ -1,7 +1,10 @@
 package io.segmentd.ingest;
 
 import io.segmentd.http.InvalidRequest;
+import io.segmentd.http.Overloaded;
 
+import com.typesafe.config.Config;
+import io.segmentd.common.Stages;
 import io.segmentd.customer.Customer;
 import io.segmentd.segmentation.BehaviorEvent;
 import java.time.Duration;
@@ -9,27 +12,73 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 
 /**
  * Sends each customer's share of a request to its entity and completes only when every entity
  * has confirmed its journal write; a failure of any of them fails the whole stage.
+ *
+ * <p>Admission: at most {@link Admission#maxInFlight()} customer commands are outstanding at once;
+ * the others wait in a bounded FIFO queue, and the ask timeout starts only when a command is sent.
+ * A burst of customers whose entities must first recover (bounded by
+ * {@code pekko.persistence.max-concurrent-recoveries}) thus waits here instead of timing out in
+ * entity stashes. A command that cannot be queued (queue full), or waited longer than
+ * {@link Admission#maxQueueWait()}, is never sent and fails its request with 503; as after an ask
+ * timeout, a retry with the same message ids is safe (the other customers' commands of the request
+ * may have been recorded, and count once).
  */
 public final class EventRecorder {
-  private final ClusterSharding sharding;
-  private final Duration timeout;
+  private final Asker asker;
   private final int maxEventsPerCustomer;
+  private final Admission admission;
+  private final Executor executor;
+  private final Queue<Pending> queue = new ConcurrentLinkedQueue<>();
+  private final AtomicInteger queued = new AtomicInteger();
+  private final AtomicInteger inFlight = new AtomicInteger();
+
+  /** {@code segmentd.ingest.admission}. */
+  public record Admission(int maxInFlight, int maxQueued, Duration maxQueueWait) {
+    public static Admission fromConfig(Config admission) {
+      return new Admission(admission.getInt("max-in-flight"), admission.getInt("max-queued"), admission.getDuration("max-queue-wait"));
+    }
+
+    /** No limit worth the name: every command is sent at once (tests that build a recorder by hand). */
+    public static final Admission UNBOUNDED = new Admission(Integer.MAX_VALUE, Integer.MAX_VALUE, Duration.ofDays(1));
+  }
+
+  /** Sends one customer's command and completes with its confirmation. */
+  interface Asker {
+    CompletionStage<Customer.Recorded> ask(String customerId, List<BehaviorEvent> batch);
+  }
+
+  /** One customer's share, waiting to be sent. */
+  private record Pending(String customerId, List<BehaviorEvent> batch, CompletableFuture<Customer.Recorded> result, long queuedAt) {}
 
   /**
    * @param maxEventsPerCustomer the message ids a customer remembers: a request may not carry more
    *     events for one customer, or a retry of it could count the first ones again
    */
   public EventRecorder(ClusterSharding sharding, Duration timeout, int maxEventsPerCustomer) {
-    this.sharding = sharding;
-    this.timeout = timeout;
+    this(sharding, timeout, maxEventsPerCustomer, Admission.UNBOUNDED, Runnable::run);
+  }
+
+  /** @param executor where confirmations continue (the actor system's dispatcher; see {@link Stages}) */
+  public EventRecorder(ClusterSharding sharding, Duration timeout, int maxEventsPerCustomer, Admission admission, Executor executor) {
+    this((customerId, batch) -> sharding.entityRefFor(Customer.ENTITY_KEY, customerId)
+        .askWithStatus(replyTo -> new Customer.RecordEvents(batch, replyTo), timeout), maxEventsPerCustomer, admission, executor);
+  }
+
+  EventRecorder(Asker asker, int maxEventsPerCustomer, Admission admission, Executor executor) {
+    this.asker = asker;
     this.maxEventsPerCustomer = maxEventsPerCustomer;
+    this.admission = admission;
+    this.executor = executor;
   }
 
   public record Outcome(int customers, int accepted, int duplicates) {}
@@ -46,10 +95,8 @@ public final class EventRecorder {
       }
     });
     List<CompletableFuture<Customer.Recorded>> confirmations = new ArrayList<>(byCustomer.size());
-    byCustomer.forEach((customerId, batch) -> confirmations.add(
-        sharding.entityRefFor(Customer.ENTITY_KEY, customerId)
-            .<Customer.Recorded>askWithStatus(replyTo -> new Customer.RecordEvents(List.copyOf(batch), replyTo), timeout)
-            .toCompletableFuture()));
+    byCustomer.forEach((customerId, batch) -> confirmations.add(submit(customerId, List.copyOf(batch))));
+    // allOf and the continuation on its plain future run where the last confirmation completes (the dispatcher).
     return CompletableFuture.allOf(confirmations.toArray(CompletableFuture[]::new)).thenApply(done -> {
       int accepted = 0;
       int duplicates = 0;
@@ -59,5 +106,67 @@ public final class EventRecorder {
       }
       return new Outcome(byCustomer.size(), accepted, duplicates);
     });
+  }
+
+  /** Commands sent and not yet answered; and waiting to be sent (for metrics and tests). */
+  public int inFlight() {
+    return inFlight.get();
+  }
+
+  public int queued() {
+    return queued.get();
+  }
+
+  private CompletableFuture<Customer.Recorded> submit(String customerId, List<BehaviorEvent> batch) {
+    CompletableFuture<Customer.Recorded> result = new CompletableFuture<>();
+    if (queued.incrementAndGet() > admission.maxQueued()) {
+      queued.decrementAndGet();
+      result.completeExceptionally(new Overloaded("more than " + admission.maxQueued()
+          + " customer commands wait to be sent (segmentd.ingest.admission.max-queued)"));
+      return result;
+    }
+    queue.add(new Pending(customerId, batch, result, System.nanoTime()));
+    drain();
+    return result;
+  }
+
+  /** Sends queued commands while fewer than max-in-flight are outstanding. */
+  private void drain() {
+    while (true) {
+      int n = inFlight.get();
+      if (n >= admission.maxInFlight()) return;
+      if (!inFlight.compareAndSet(n, n + 1)) continue;
+      Pending next = queue.poll();
+      if (next == null) {
+        inFlight.decrementAndGet();
+        // A command queued between the poll and the decrement saw no free slot: look again.
+        if (queue.isEmpty()) return;
+        continue;
+      }
+      queued.decrementAndGet();
+      if (System.nanoTime() - next.queuedAt() > admission.maxQueueWait().toNanos()) {
+        inFlight.decrementAndGet();
+        next.result().completeExceptionally(new Overloaded("a customer command waited longer than " + admission.maxQueueWait()
+            + " to be sent (segmentd.ingest.admission.max-queue-wait)"));
+        continue;
+      }
+      send(next);
+    }
+  }
+
+  private void send(Pending pending) {
+    CompletionStage<Customer.Recorded> asked;
+    try {
+      asked = asker.ask(pending.customerId(), pending.batch());
+    } catch (RuntimeException e) {
+      asked = CompletableFuture.failedFuture(e);
+    }
+    // Not whenComplete: on Pekko's stage that would start a thread per completion (see Stages).
+    asked.whenCompleteAsync((recorded, failure) -> {
+      inFlight.decrementAndGet();
+      if (failure == null) pending.result().complete(recorded);
+      else pending.result().completeExceptionally(failure);
+      drain();
+    }, executor);
   }
 }

@@ -48,7 +48,7 @@ public final class ReadSideCheck {
     CassandraReadJournal journal = PersistenceQuery.get(system).getReadJournalFor(CassandraReadJournal.class, CassandraReadJournal.Identifier());
     String prefix = Customer.ENTITY_KEY.name() + "|";
     Map<String, Set<String>> expected = new HashMap<>();
-    return journal.currentPersistenceIds()
+    return io.segmentd.common.Stages.on(journal.currentPersistenceIds()
         .filter(id -> id.startsWith(prefix))
         .map(id -> id.substring(prefix.length()))
         .mapAsyncUnordered(16, customerId -> sharding.entityRefFor(Customer.ENTITY_KEY, customerId)
@@ -56,7 +56,7 @@ public final class ReadSideCheck {
         .runWith(Sink.fold(0, (n, view) -> {
           for (String segment : view.recorded()) expected.computeIfAbsent(segment, s -> new TreeSet<>()).add(view.customerId());
           return n + 1;
-        }), system)
+        }), system), system.executionContext())
         .thenCompose(customers -> store.counts().thenCompose(counts -> {
           Set<String> segments = new TreeSet<>(expected.keySet());
           counts.forEach((segment, count) -> {
@@ -100,16 +100,16 @@ public final class ReadSideCheck {
     CompletionStage<Done> done = CompletableFuture.completedFuture(Done.getInstance());
     for (int slice = 0; slice < slices; slice++) {
       int s = slice;
-      done = done.thenCompose(d -> management.pause(SegmentMembersProjection.projectionId(s)));
+      done = done.thenCompose(d -> io.segmentd.common.Stages.on(management.pause(SegmentMembersProjection.projectionId(s)), system.executionContext()));
     }
     done = done.thenCompose(d -> store.truncate());
     for (int slice = 0; slice < slices; slice++) {
       int s = slice;
-      done = done.thenCompose(d -> management.clearOffset(SegmentMembersProjection.projectionId(s)));
+      done = done.thenCompose(d -> io.segmentd.common.Stages.on(management.clearOffset(SegmentMembersProjection.projectionId(s)), system.executionContext()));
     }
     for (int slice = 0; slice < slices; slice++) {
       int s = slice;
-      done = done.thenCompose(d -> management.resume(SegmentMembersProjection.projectionId(s)));
+      done = done.thenCompose(d -> io.segmentd.common.Stages.on(management.resume(SegmentMembersProjection.projectionId(s)), system.executionContext()));
     }
     return done;
   }

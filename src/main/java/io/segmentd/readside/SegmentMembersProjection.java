@@ -187,15 +187,15 @@ public final class SegmentMembersProjection {
       return notYetLogged(transitions).thenCompose(fresh -> {
         if (fresh.isEmpty()) return CompletableFuture.completedFuture(Done.getInstance());
         Map<String, Long> next = new LinkedHashMap<>();
-        List<java.util.function.Supplier<CompletionStage<Done>>> writes = new ArrayList<>();
+        List<SegmentStore.LogEntry> writes = new ArrayList<>();
         for (Transition t : fresh) {
           long position = next.merge(t.segment(), heads.getOrDefault(t.segment(), 0L) + 1, (last, one) -> last + 1);
           SegmentChange row = new SegmentChange(t.segment(), slice, position, t.customerId(), t.envelope().sequenceNr(),
               t.entered() ? "entered" : "exited", t.at(), t.cause().trigger(), t.cause().ruleVersion(), t.cause().values());
-          writes.add(() -> store.logChange(row, t.bucket(), day(t)));
+          writes.add(new SegmentStore.LogEntry(row, t.bucket(), day(t)));
         }
-        // Every row is written before any head moves over it.
-        return inWaves(writes, java.util.function.Supplier::get)
+        // Every row is written before any head moves over it (per log or key partition, one batch).
+        return store.logChanges(writes, PARALLELISM)
             .thenCompose(d -> store.commitChangeHeads(slice, headsVersion, next))
             .thenApply(applied -> {
               if (!applied) {

@@ -20,6 +20,8 @@ import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+import io.segmentd.common.Stages;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.stream.connectors.cassandra.javadsl.CassandraSession;
@@ -33,12 +35,19 @@ public final class SegmentStore {
   private final ActorSystem<?> system;
   private final String keyspace;
   private final int buckets;
+  private final Executor executor;
 
   public SegmentStore(CassandraSession session, ActorSystem<?> system, String keyspace, int buckets) {
     this.session = session;
     this.system = system;
     this.keyspace = keyspace;
     this.buckets = buckets;
+    this.executor = system.executionContext();
+  }
+
+  /** Every session stage continues on the dispatcher, never on a thread of its own (see {@link Stages}). */
+  private <T> CompletableFuture<T> on(CompletionStage<T> stage) {
+    return Stages.on(stage, executor);
   }
 
   public int buckets() {
@@ -53,8 +62,8 @@ public final class SegmentStore {
 
   /** Which of {@code customers} are members of the segment now (all in one bucket). */
   CompletionStage<Set<String>> membersAmong(String segment, int bucket, List<String> customers) {
-    return session.selectAll("SELECT customer_id FROM " + keyspace + ".segment_members WHERE segment = ? AND bucket = ? AND customer_id IN ?",
-            segment, bucket, customers)
+    return on(session.selectAll("SELECT customer_id FROM " + keyspace + ".segment_members WHERE segment = ? AND bucket = ? AND customer_id IN ?",
+            segment, bucket, customers))
         .thenApply(rows -> {
           Set<String> present = new HashSet<>();
           for (Row row : rows) present.add(row.getString("customer_id"));
@@ -71,22 +80,22 @@ public final class SegmentStore {
    */
   CompletionStage<Done> changeMembers(String segment, int bucket, List<MemberChange> changes, long count, Instant updatedAt) {
     CompletionStage<PreparedStatement> insert =
-        session.prepare("INSERT INTO " + keyspace + ".segment_members (segment, bucket, customer_id, since) VALUES (?, ?, ?, ?)");
+        on(session.prepare("INSERT INTO " + keyspace + ".segment_members (segment, bucket, customer_id, since) VALUES (?, ?, ?, ?)"));
     CompletionStage<PreparedStatement> delete =
-        session.prepare("DELETE FROM " + keyspace + ".segment_members WHERE segment = ? AND bucket = ? AND customer_id = ?");
+        on(session.prepare("DELETE FROM " + keyspace + ".segment_members WHERE segment = ? AND bucket = ? AND customer_id = ?"));
     CompletionStage<PreparedStatement> counter =
-        session.prepare("UPDATE " + keyspace + ".segment_bucket_counts SET members = ?, updated_at = ? WHERE segment = ? AND bucket = ?");
+        on(session.prepare("UPDATE " + keyspace + ".segment_bucket_counts SET members = ?, updated_at = ? WHERE segment = ? AND bucket = ?"));
     return insert.thenCombine(delete, (i, d) -> new PreparedStatement[] {i, d}).thenCombine(counter, (id, c) -> {
       BatchStatementBuilder batch = BatchStatement.builder(DefaultBatchType.LOGGED);
       for (MemberChange change : changes) {
         batch.addStatement(change.add() ? id[0].bind(segment, bucket, change.customerId(), change.at()) : id[1].bind(segment, bucket, change.customerId()));
       }
       return batch.addStatement(c.bind(count, updatedAt, segment, bucket)).build();
-    }).thenCompose(session::executeWriteBatch);
+    }).thenCompose(batch -> on(session.executeWriteBatch(batch)));
   }
 
   CompletionStage<Long> bucketCount(String segment, int bucket) {
-    return session.selectOne("SELECT members FROM " + keyspace + ".segment_bucket_counts WHERE segment = ? AND bucket = ?", segment, bucket)
+    return on(session.selectOne("SELECT members FROM " + keyspace + ".segment_bucket_counts WHERE segment = ? AND bucket = ?", segment, bucket))
         .thenApply(row -> row.map(r -> r.getLong("members")).orElse(0L));
   }
 
@@ -109,8 +118,8 @@ public final class SegmentStore {
    * a commit still in flight, so nothing commits behind the back of a writer that starts from it.
    */
   CompletionStage<Heads> changeHeads(int slice) {
-    return session.selectAll(SimpleStatement.newInstance("SELECT segment, head, version FROM " + keyspace + ".segment_change_heads WHERE slice = ?", slice)
-            .setConsistencyLevel(DefaultConsistencyLevel.LOCAL_SERIAL))
+    return on(session.selectAll(SimpleStatement.newInstance("SELECT segment, head, version FROM " + keyspace + ".segment_change_heads WHERE slice = ?", slice)
+            .setConsistencyLevel(DefaultConsistencyLevel.LOCAL_SERIAL)))
         .thenApply(rows -> {
           Map<String, Long> heads = new HashMap<>();
           long version = 0;
@@ -129,20 +138,20 @@ public final class SegmentStore {
    */
   CompletionStage<Boolean> commitChangeHeads(int slice, long version, Map<String, Long> heads) {
     CompletionStage<PreparedStatement> commit =
-        session.prepare("UPDATE " + keyspace + ".segment_change_heads SET version = ? WHERE slice = ? IF version = ?");
-    CompletionStage<PreparedStatement> move = session.prepare("UPDATE " + keyspace + ".segment_change_heads SET head = ? WHERE slice = ? AND segment = ?");
+        on(session.prepare("UPDATE " + keyspace + ".segment_change_heads SET version = ? WHERE slice = ? IF version = ?"));
+    CompletionStage<PreparedStatement> move = on(session.prepare("UPDATE " + keyspace + ".segment_change_heads SET head = ? WHERE slice = ? AND segment = ?"));
     return commit.thenCombine(move, (c, m) -> {
       // Before the first commit (or after a rebuild) the partition has no version: null, not 0.
       BatchStatementBuilder batch = BatchStatement.builder(DefaultBatchType.LOGGED).addStatement(c.bind(version + 1, slice, version == 0 ? null : version));
       heads.forEach((segment, head) -> batch.addStatement(m.bind(head, slice, segment)));
       return batch.setSerialConsistencyLevel(DefaultConsistencyLevel.LOCAL_SERIAL).build();
-    }).thenCompose(session::selectOne).thenApply(row -> row.map(r -> r.getBoolean("[applied]")).orElse(false));
+    }).thenCompose(statement -> on(session.selectOne(statement))).thenApply(row -> row.map(r -> r.getBoolean("[applied]")).orElse(false));
   }
 
   /** Where the transitions of these customers (of one member bucket) that were written on {@code day} are logged. */
   CompletionStage<Map<ChangeKey, LoggedAt>> loggedChanges(int bucket, int day, List<String> customers) {
-    return session.selectAll("SELECT customer_id, seq_nr, segment, position FROM " + keyspace
-            + ".segment_change_keys WHERE bucket = ? AND day = ? AND customer_id IN ?", bucket, day, customers)
+    return on(session.selectAll("SELECT customer_id, seq_nr, segment, position FROM " + keyspace
+            + ".segment_change_keys WHERE bucket = ? AND day = ? AND customer_id IN ?", bucket, day, customers))
         .thenApply(rows -> {
           Map<ChangeKey, LoggedAt> logged = new HashMap<>();
           for (Row row : rows) {
@@ -157,8 +166,8 @@ public final class SegmentStore {
     Map<Long, List<Long>> byPart = new TreeMap<>();
     for (long position : positions) byPart.computeIfAbsent(position / LOG_PARTITION_ROWS, p -> new ArrayList<>()).add(position);
     List<CompletableFuture<List<Row>>> reads = new ArrayList<>();
-    byPart.forEach((part, inPart) -> reads.add(session.selectAll("SELECT position, customer_id, seq_nr FROM " + keyspace
-        + ".segment_change_log WHERE segment = ? AND slice = ? AND part = ? AND position IN ?", segment, slice, part, inPart).toCompletableFuture()));
+    byPart.forEach((part, inPart) -> reads.add(on(session.selectAll("SELECT position, customer_id, seq_nr FROM " + keyspace
+        + ".segment_change_log WHERE segment = ? AND slice = ? AND part = ? AND position IN ?", segment, slice, part, inPart)).toCompletableFuture()));
     return CompletableFuture.allOf(reads.toArray(CompletableFuture[]::new)).thenApply(v -> {
       Map<Long, ChangeKey> keys = new HashMap<>();
       for (CompletableFuture<List<Row>> read : reads) {
@@ -173,13 +182,61 @@ public final class SegmentStore {
    * to readers until a commit moves the head over the position; written again, they overwrite.
    */
   CompletionStage<Done> logChange(SegmentChange change, int bucket, int day) {
-    CompletionStage<Done> row = session.executeWrite("INSERT INTO " + keyspace + ".segment_change_log (segment, slice, part, position, customer_id, "
+    CompletionStage<Done> row = on(session.executeWrite("INSERT INTO " + keyspace + ".segment_change_log (segment, slice, part, position, customer_id, "
             + "seq_nr, direction, at, cause_trigger, rule_version, cause_values) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         change.segment(), change.slice(), change.position() / LOG_PARTITION_ROWS, change.position(), change.customerId(), change.sequenceNr(),
-        change.direction(), change.at(), change.trigger(), change.ruleVersion(), change.values());
-    CompletionStage<Done> key = session.executeWrite("INSERT INTO " + keyspace + ".segment_change_keys (bucket, day, customer_id, seq_nr, segment, "
-        + "position) VALUES (?, ?, ?, ?, ?, ?)", bucket, day, change.customerId(), change.sequenceNr(), change.segment(), change.position());
+        change.direction(), change.at(), change.trigger(), change.ruleVersion(), change.values()));
+    CompletionStage<Done> key = on(session.executeWrite("INSERT INTO " + keyspace + ".segment_change_keys (bucket, day, customer_id, seq_nr, segment, "
+        + "position) VALUES (?, ?, ?, ?, ?, ?)", bucket, day, change.customerId(), change.sequenceNr(), change.segment(), change.position()));
     return row.thenCombine(key, (r, k) -> Done.getInstance());
+  }
+
+  /** A transition to log: its row, and the member bucket and day its key row is filed under. */
+  record LogEntry(SegmentChange change, int bucket, int day) {}
+
+  /** Rows per single-partition batch of the changes log: one mutation each, whatever the count. */
+  private static final int LOG_BATCH_ROWS = 100;
+
+  /**
+   * {@link #logChange} for many transitions at once: the rows of one log partition, and the key rows
+   * of one key partition, go in single-partition unlogged batches (one request and one mutation per
+   * partition instead of one per row; atomic within their partition). {@code parallelism} bounds the
+   * batches in flight.
+   */
+  CompletionStage<Done> logChanges(List<LogEntry> entries, int parallelism) {
+    if (entries.isEmpty()) return CompletableFuture.completedFuture(Done.getInstance());
+    CompletionStage<PreparedStatement> logRow = on(session.prepare("INSERT INTO " + keyspace + ".segment_change_log (segment, slice, part, "
+        + "position, customer_id, seq_nr, direction, at, cause_trigger, rule_version, cause_values) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+    CompletionStage<PreparedStatement> keyRow = on(session.prepare("INSERT INTO " + keyspace + ".segment_change_keys (bucket, day, customer_id, "
+        + "seq_nr, segment, position) VALUES (?, ?, ?, ?, ?, ?)"));
+    return logRow.thenCombine(keyRow, (log, key) -> {
+      Map<String, List<com.datastax.oss.driver.api.core.cql.BoundStatement>> byPartition = new java.util.LinkedHashMap<>();
+      for (LogEntry e : entries) {
+        SegmentChange c = e.change();
+        long part = c.position() / LOG_PARTITION_ROWS;
+        byPartition.computeIfAbsent("log/" + c.segment() + "/" + c.slice() + "/" + part, k -> new ArrayList<>())
+            .add(log.bind(c.segment(), c.slice(), part, c.position(), c.customerId(), c.sequenceNr(), c.direction(), c.at(), c.trigger(),
+                c.ruleVersion(), c.values()));
+        byPartition.computeIfAbsent("key/" + e.bucket() + "/" + e.day(), k -> new ArrayList<>())
+            .add(key.bind(e.bucket(), e.day(), c.customerId(), c.sequenceNr(), c.segment(), c.position()));
+      }
+      List<BatchStatement> batches = new ArrayList<>();
+      for (List<com.datastax.oss.driver.api.core.cql.BoundStatement> rows : byPartition.values()) {
+        for (int from = 0; from < rows.size(); from += LOG_BATCH_ROWS) {
+          batches.add(BatchStatement.newInstance(DefaultBatchType.UNLOGGED)
+              .addAll(rows.subList(from, Math.min(rows.size(), from + LOG_BATCH_ROWS))));
+        }
+      }
+      return batches;
+    }).thenCompose(batches -> {
+      CompletionStage<Done> done = CompletableFuture.completedFuture(Done.getInstance());
+      for (int from = 0; from < batches.size(); from += parallelism) {
+        List<BatchStatement> wave = batches.subList(from, Math.min(batches.size(), from + parallelism));
+        done = done.thenCompose(d -> CompletableFuture.allOf(wave.stream().map(b -> on(session.executeWriteBatch(b)))
+            .toArray(CompletableFuture[]::new)).thenApply(v -> Done.getInstance()));
+      }
+      return done;
+    });
   }
 
   /**
@@ -188,13 +245,13 @@ public final class SegmentStore {
    */
   public CompletionStage<Done> truncate() {
     return changesGeneration()
-        .thenCompose(generation -> session.executeWrite("INSERT INTO " + keyspace + ".segment_change_generation (id, generation) VALUES (0, ?)",
-            generation + 1))
-        .thenCompose(d -> session.executeDDL("TRUNCATE " + keyspace + ".segment_members"))
-        .thenCompose(d -> session.executeDDL("TRUNCATE " + keyspace + ".segment_bucket_counts"))
-        .thenCompose(d -> session.executeDDL("TRUNCATE " + keyspace + ".segment_change_log"))
-        .thenCompose(d -> session.executeDDL("TRUNCATE " + keyspace + ".segment_change_heads"))
-        .thenCompose(d -> session.executeDDL("TRUNCATE " + keyspace + ".segment_change_keys"));
+        .thenCompose(generation -> on(session.executeWrite("INSERT INTO " + keyspace + ".segment_change_generation (id, generation) VALUES (0, ?)",
+            generation + 1)))
+        .thenCompose(d -> on(session.executeDDL("TRUNCATE " + keyspace + ".segment_members")))
+        .thenCompose(d -> on(session.executeDDL("TRUNCATE " + keyspace + ".segment_bucket_counts")))
+        .thenCompose(d -> on(session.executeDDL("TRUNCATE " + keyspace + ".segment_change_log")))
+        .thenCompose(d -> on(session.executeDDL("TRUNCATE " + keyspace + ".segment_change_heads")))
+        .thenCompose(d -> on(session.executeDDL("TRUNCATE " + keyspace + ".segment_change_keys")));
   }
 
   // ---- reads (the query API) ------------------------------------------------------------------
@@ -203,12 +260,12 @@ public final class SegmentStore {
   public record Count(long members, Instant updatedAt) {}
 
   public CompletionStage<Map<String, Count>> counts() {
-    return session.select("SELECT segment, members, updated_at FROM " + keyspace + ".segment_bucket_counts")
+    return on(session.select("SELECT segment, members, updated_at FROM " + keyspace + ".segment_bucket_counts")
         .runFold(new HashMap<String, Count>(), (acc, row) -> {
           acc.merge(row.getString("segment"), new Count(row.getLong("members"), row.getInstant("updated_at")),
               (a, b) -> new Count(a.members() + b.members(), latest(a.updatedAt(), b.updatedAt())));
           return acc;
-        }, system).thenApply(m -> m);
+        }, system)).thenApply(m -> m);
   }
 
   private static Instant latest(Instant a, Instant b) {
@@ -235,8 +292,8 @@ public final class SegmentStore {
   private CompletionStage<Page> fill(String segment, Position from, int limit, List<String> page) {
     if (from.bucket() >= buckets) return CompletableFuture.completedFuture(new Page(page, Optional.empty()));
     int wanted = limit - page.size();
-    return session.selectAll("SELECT customer_id FROM " + keyspace + ".segment_members WHERE segment = ? AND bucket = ? AND customer_id > ? LIMIT ?",
-            segment, from.bucket(), from.after(), wanted)
+    return on(session.selectAll("SELECT customer_id FROM " + keyspace + ".segment_members WHERE segment = ? AND bucket = ? AND customer_id > ? LIMIT ?",
+            segment, from.bucket(), from.after(), wanted))
         .thenCompose(rows -> {
           for (Row row : rows) page.add(row.getString("customer_id"));
           if (rows.size() == wanted) {
@@ -267,7 +324,7 @@ public final class SegmentStore {
 
   /** The generation of the changes log: 0 until the first rebuild. */
   public CompletionStage<Long> changesGeneration() {
-    return session.selectOne("SELECT generation FROM " + keyspace + ".segment_change_generation WHERE id = 0")
+    return on(session.selectOne("SELECT generation FROM " + keyspace + ".segment_change_generation WHERE id = 0"))
         .thenApply(row -> row.map(r -> r.getLong("generation")).orElse(0L));
   }
 
@@ -275,7 +332,7 @@ public final class SegmentStore {
   public CompletionStage<long[]> committedHeads(String segment, int slices) {
     List<Integer> all = new ArrayList<>();
     for (int slice = 0; slice < slices; slice++) all.add(slice);
-    return session.selectAll("SELECT slice, head FROM " + keyspace + ".segment_change_heads WHERE slice IN ? AND segment = ?", all, segment)
+    return on(session.selectAll("SELECT slice, head FROM " + keyspace + ".segment_change_heads WHERE slice IN ? AND segment = ?", all, segment))
         .thenApply(rows -> {
           long[] heads = new long[slices];
           for (Row row : rows) heads[row.getInt("slice")] = row.getLong("head");
@@ -292,9 +349,9 @@ public final class SegmentStore {
     CompletionStage<List<SegmentChange>> read = CompletableFuture.completedFuture(new ArrayList<>());
     for (long part = (after + 1) / LOG_PARTITION_ROWS; part <= upTo / LOG_PARTITION_ROWS; part++) {
       long p = part;
-      read = read.thenCompose(changes -> session.selectAll("SELECT position, customer_id, seq_nr, direction, at, cause_trigger, rule_version, "
+      read = read.thenCompose(changes -> on(session.selectAll("SELECT position, customer_id, seq_nr, direction, at, cause_trigger, rule_version, "
               + "cause_values FROM " + keyspace + ".segment_change_log WHERE segment = ? AND slice = ? AND part = ? AND position > ? AND position <= ?",
-              segment, slice, p, after, upTo)
+              segment, slice, p, after, upTo))
           .thenApply(rows -> {
             for (Row row : rows) {
               changes.add(new SegmentChange(segment, slice, row.getLong("position"), row.getString("customer_id"), row.getLong("seq_nr"),

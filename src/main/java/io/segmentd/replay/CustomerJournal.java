@@ -42,8 +42,9 @@ public final class CustomerJournal {
   public record AsOf(Profile profile, Map<String, Membership> segments) {}
 
   public CompletionStage<List<EventEnvelope>> envelopes(String customerId) {
-    return journal.currentEventsByPersistenceId(Customer.persistenceId(customerId).id(), 0, Long.MAX_VALUE)
-        .runWith(Sink.seq(), system);
+    // On the dispatcher: a continuation on the stage Pekko returns would start a thread (see Stages).
+    return io.segmentd.common.Stages.on(journal.currentEventsByPersistenceId(Customer.persistenceId(customerId).id(), 0, Long.MAX_VALUE)
+        .runWith(Sink.seq(), system), system.executionContext());
   }
 
   public CompletionStage<Optional<AsOf>> asOf(String customerId, Instant asOf) {

@@ -49,7 +49,7 @@ public final class SchemaApplier {
   public static CompletionStage<Done> apply(CassandraSession session, Config cassandra, Executor executor) {
     CompletionStage<Done> done = CompletableFuture.completedFuture(Done.getInstance());
     for (String statement : statements(cassandra)) {
-      done = done.thenComposeAsync(d -> session.underlying()
+      done = done.thenComposeAsync(d -> io.segmentd.common.Stages.on(session.underlying(), executor)
           .thenCompose(cql -> cql.executeAsync(SimpleStatement.newInstance(statement).setTimeout(DDL_TIMEOUT)))
           .thenApply(result -> Done.getInstance()), executor);
     }

@@ -108,7 +108,9 @@ public final class SegmentdNode implements AutoCloseable {
       IngestSettings ingestSettings = IngestSettings.fromConfig(segmentd.getConfig("ingest"));
       IngestRoutes ingest = new IngestRoutes(
           new SegmentPayloadParser(JsonSupport.MAPPER, ingestSettings, customerSettings.profile()),
-          new EventRecorder(sharding, askTimeout, customerSettings.maxRememberedIds()), auth, ingestSettings, clock, metrics);
+          new EventRecorder(sharding, askTimeout, customerSettings.maxRememberedIds(),
+              EventRecorder.Admission.fromConfig(segmentd.getConfig("ingest.admission")), system.executionContext()),
+          auth, ingestSettings, clock, metrics);
       CustomerJournal journal = new CustomerJournal(system, customerSettings.engine(), customerSettings.profile());
       CustomerRoutes customers = new CustomerRoutes(sharding, journal, auth, askTimeout, clock);
       SegmentRoutes segments = new SegmentRoutes(system, store, customerSettings.engine(), segmentd.getConfig("segments"), lag,

@@ -3,6 +3,7 @@ package io.segmentd.customer;
 import static io.segmentd.testing.Events.page;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.ConfigFactory;
@@ -171,7 +172,7 @@ class ScheduleKeeperTest {
   }
 
   @Test
-  void aDurableEarlierRowCoversALaterInstantUntilThatIsDurable() throws Exception {
+  void aLaterInstantIsNotWrittenWhileADurableEarlierRowCoversItItsWakeUpWritesIt() throws Exception {
     ActorRef<Command> customer = spawn("keeper-cover");
     TestProbe<StatusReply<Recorded>> recorded = testKit.createTestProbe();
     record(customer, "m1", "2024-03-01T09:00:00Z", recorded);
@@ -180,18 +181,56 @@ class ScheduleKeeperTest {
     recorded.receiveMessage();
 
     // An event just after the first instant passed, before any waker came: the next one is later
-    // (usage falls to inactive once this one leaves its 28-day window, counted from the end of its 15-minute step).
+    // (04-26, when usage falls to inactive as this one leaves its 28-day window, counted from the end
+    // of its 15-minute step), and the durable row at 03-29 wakes the customer before it: nothing is written.
     clock.set(Instant.parse("2024-03-29T09:00:01Z"));
     record(customer, "m2", "2024-03-29T09:00:00.500Z", recorded);
-    ManualScheduler.Write second = scheduler.next();
-    assertEquals(Instant.parse("2024-04-26T09:15:00Z"), second.due());
-    // The row at 03-29 wakes the customer before 04-26 (and it then writes 04-26 again): safe to answer.
     assertTrue(recorded.receiveMessage().isSuccess());
+    assertAlive(customer);
+    assertNull(scheduler.writes.poll(NOTHING_HAPPENS.toMillis(), TimeUnit.MILLISECONDS), "no schedule write");
     assertEquals(List.of(), scheduler.unscheduled);
 
+    // The wake-up of that row finds nothing to do and writes the instant wanted now.
+    TestProbe<StatusReply<Done>> woken = testKit.createTestProbe();
+    customer.tell(new Customer.Reevaluate(first.due(), woken.ref()));
+    ManualScheduler.Write second = scheduler.next();
+    assertEquals(Instant.parse("2024-04-26T09:15:00Z"), second.due());
+    woken.expectNoMessage(NOTHING_HAPPENS);
     second.succeed();
+    assertTrue(woken.receiveMessage().isSuccess());
     Awaitility.await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
         assertEquals(List.of(first.due()), scheduler.unscheduled));
+    assertNull(scheduler.writes.poll(NOTHING_HAPPENS.toMillis(), TimeUnit.MILLISECONDS), "nothing else written");
+  }
+
+  @Test
+  void duringAWakeUpTheRowItConsumesCoversNoNewInstant() throws Exception {
+    ActorRef<Command> customer = spawn("keeper-consumed");
+    TestProbe<StatusReply<Recorded>> recorded = testKit.createTestProbe();
+    record(customer, "m1", "2024-03-01T09:00:00Z", recorded);
+    ManualScheduler.Write first = scheduler.next();
+    first.succeed();
+    recorded.receiveMessage();
+
+    clock.set(Instant.parse("2024-03-29T09:00:01Z"));
+    TestProbe<StatusReply<Done>> woken = testKit.createTestProbe();
+    customer.tell(new Customer.Reevaluate(first.due(), woken.ref()));
+    ManualScheduler.Write successor = scheduler.next();
+    assertEquals(Instant.parse("2024-03-31T09:00:00Z"), successor.due());
+
+    // A late event moves the instant to 03-30 while the successor is in flight. The row at 03-29 is
+    // the one the waker deletes once answered, so 03-30 is written too, and the wake-up waits for it.
+    record(customer, "m2", "2024-03-02T09:00:00Z", recorded);
+    assertTrue(recorded.receiveMessage().isSuccess(), "covered by the row at 03-29 until the waker has its answer");
+    successor.succeed();
+    ManualScheduler.Write late = scheduler.next();
+    assertEquals(Instant.parse("2024-03-30T09:00:00Z"), late.due());
+    woken.expectNoMessage(NOTHING_HAPPENS);
+    late.succeed();
+    assertTrue(woken.receiveMessage().isSuccess());
+    Awaitility.await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
+        assertEquals(java.util.Set.of(first.due(), successor.due()), java.util.Set.copyOf(scheduler.unscheduled)));
+    assertEquals(2, scheduler.unscheduled.size());
   }
 
   @Test
