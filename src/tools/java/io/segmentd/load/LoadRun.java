@@ -44,14 +44,22 @@ public final class LoadRun {
    * @param eventsPerSecond target rate (open loop)
    */
   public record Plan(String label, Mode mode, int concurrency, double eventsPerSecond, int batchSize,
-      Duration warmUp, Duration measured) {
+      Duration warmUp, Duration measured, long maxEvents) {
 
     public static Plan closed(String label, int concurrency, int batchSize, Duration warmUp, Duration measured) {
-      return new Plan(label, Mode.CLOSED, concurrency, 0, batchSize, warmUp, measured);
+      return new Plan(label, Mode.CLOSED, concurrency, 0, batchSize, warmUp, measured, 0);
     }
 
     public static Plan open(String label, double eventsPerSecond, int batchSize, Duration warmUp, Duration measured) {
-      return new Plan(label, Mode.OPEN, 0, eventsPerSecond, batchSize, warmUp, measured);
+      return new Plan(label, Mode.OPEN, 0, eventsPerSecond, batchSize, warmUp, measured, 0);
+    }
+
+    /**
+     * A closed loop that stops after sending {@code events}, or when the batch source answers an
+     * empty batch (measured from the start; no warm-up).
+     */
+    public static Plan closedCount(String label, int concurrency, int batchSize, long events) {
+      return new Plan(label, Mode.CLOSED, concurrency, 0, batchSize, Duration.ZERO, Duration.ofHours(6), events);
     }
   }
 
@@ -69,6 +77,8 @@ public final class LoadRun {
   private final AtomicLong measuredRequests = new AtomicLong();
   private final Map<Integer, LongAdder> failures = new ConcurrentHashMap<>();
   private final AtomicInteger inFlight = new AtomicInteger();
+  private final AtomicLong sentEvents = new AtomicLong();
+  private final AtomicLong lastCompletion = new AtomicLong();
   private final CompletableFuture<Void> drained = new CompletableFuture<>();
   private volatile boolean stopped;
   private long measureFrom;
@@ -118,7 +128,9 @@ public final class LoadRun {
     Map<Integer, Long> failed = new TreeMap<>();
     failures.forEach((status, count) -> failed.put(status, count.sum()));
     synchronized (measuredLatency) {
-      return new LoadResult(plan.label(), plan.measured().toNanos() / 1e9, measuredEvents.get(), measuredRequests.get(),
+      // a counted run ends when its events are answered, before its time limit
+      double seconds = plan.maxEvents() > 0 ? Math.max(1, lastCompletion.get() - measureFrom) / 1e9 : plan.measured().toNanos() / 1e9;
+      return new LoadResult(plan.label(), seconds, measuredEvents.get(), measuredRequests.get(),
           measuredLatency.copy(), failed, List.copyOf(series), threadStats[0], threadStats[1], threadStats[2]);
     }
   }
@@ -132,13 +144,19 @@ public final class LoadRun {
   /** Sends one request and, when it completes, the next: one of the {@code concurrency} chains. */
   private void sendNextClosed() {
     long sentAt = System.nanoTime();
-    if (sentAt >= end) {
+    if (sentAt >= end || (plan.maxEvents() > 0 && sentEvents.get() >= plan.maxEvents())) {
       if (inFlight.decrementAndGet() == 0) drained.complete(null);
       return;
     }
     Batch batch = batches.get();
+    if (batch.size() == 0) { // the source is exhausted: this chain ends
+      if (inFlight.decrementAndGet() == 0) drained.complete(null);
+      return;
+    }
+    sentEvents.addAndGet(batch.size());
     send(batch).thenAcceptAsync(status -> {
       long now = System.nanoTime();
+      lastCompletion.accumulateAndGet(now, Math::max);
       record(batch.size(), status, sentAt, now, sentAt >= measureFrom && now <= end);
       sendNextClosed();
     }, callbacks);
