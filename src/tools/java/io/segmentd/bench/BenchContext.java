@@ -84,7 +84,7 @@ public final class BenchContext {
   }
 
   public Duration warmUp() {
-    return Duration.ofSeconds(quick ? 5 : 15);
+    return Duration.ofSeconds(quick ? 20 : 30); // a cold JVM takes tens of seconds of JIT here
   }
 
   public Duration measured() {

@@ -29,8 +29,8 @@ final class CoreScenario implements Scenario {
     Options options = new OptionsBuilder()
         .include(SegmentEngineBenchmark.class.getName())
         .forks(1)
-        .warmupIterations(ctx.quick ? 2 : 5).warmupTime(TimeValue.seconds(ctx.quick ? 2 : 5))
-        .measurementIterations(ctx.quick ? 3 : 5).measurementTime(TimeValue.seconds(ctx.quick ? 2 : 5))
+        .warmupIterations(ctx.quick ? 3 : 5).warmupTime(TimeValue.seconds(ctx.quick ? 2 : 5))
+        .measurementIterations(5).measurementTime(TimeValue.seconds(ctx.quick ? 2 : 5))
         .jvmArgs("-Xmx1g")
         .output(ctx.workDir.resolve("jmh.log").toString())
         .build();

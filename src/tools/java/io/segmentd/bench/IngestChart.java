@@ -31,7 +31,9 @@ final class IngestChart {
       chart.getStyler().setMarkerSize(0);
       chart.getStyler().setLegendPosition(org.knowm.xchart.style.Styler.LegendPosition.InsideNE);
     }
+    // log scales: segmentd and the plain driver differ by more than an order of magnitude today
     latency.getStyler().setYAxisLogarithmic(true);
+    throughput.getStyler().setYAxisLogarithmic(true);
     add(throughput, "segmentd", concat(max, open), s -> (double) s.events());
     add(throughput, "plain driver", concat(rawMax, rawOpen), s -> (double) s.events());
     add(latency, "segmentd p50", concat(max, open), LoadResult.Second::p50Ms);

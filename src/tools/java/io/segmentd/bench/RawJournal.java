@@ -10,7 +10,6 @@ import com.datastax.oss.driver.api.core.cql.Row;
 import com.datastax.oss.driver.api.core.uuid.Uuids;
 import io.segmentd.load.Batch;
 import io.segmentd.load.BatchSender;
-import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -45,13 +44,13 @@ public final class RawJournal implements AutoCloseable {
   private final String writerUuid = UUID.randomUUID().toString();
 
   public RawJournal(String cassandra, String keyspace) {
-    String[] hostPort = cassandra.split(",")[0].split(":");
     this.cql = CqlSession.builder()
         .withConfigLoader(DriverConfigLoader.programmaticBuilder()
+            // set here, not added: the jar's persistence.conf names 127.0.0.1:9042, which may be another Cassandra
+            .withStringList(DefaultDriverOption.CONTACT_POINTS, List.of(cassandra.split(",")[0]))
             .withDuration(DefaultDriverOption.REQUEST_TIMEOUT, Duration.ofSeconds(10))
             .withDuration(DefaultDriverOption.METADATA_SCHEMA_REQUEST_TIMEOUT, Duration.ofSeconds(30))
             .withDuration(DefaultDriverOption.CONTROL_CONNECTION_AGREEMENT_TIMEOUT, Duration.ofSeconds(30)).build())
-        .addContactPoint(new InetSocketAddress(hostPort[0], Integer.parseInt(hostPort[1])))
         .withLocalDatacenter("datacenter1").build();
     this.keyspace = keyspace;
     cql.execute("CREATE KEYSPACE IF NOT EXISTS " + keyspace
