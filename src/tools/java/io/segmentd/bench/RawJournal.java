@@ -92,7 +92,8 @@ public final class RawJournal implements AutoCloseable {
    * the way a recovery does, partition by partition, touching every event blob; answers the rows.
    */
   public long readJournal(String journalKeyspace, String persistenceId) {
-    PreparedStatement select = cql.prepare( // the driver caches it: prepared once per keyspace"SELECT sequence_nr, event, ser_manifest FROM " + journalKeyspace
+    // the driver caches prepared statements: prepared once per keyspace
+    PreparedStatement select = cql.prepare("SELECT sequence_nr, event, ser_manifest FROM " + journalKeyspace
         + ".messages WHERE persistence_id = ? AND partition_nr = ?");
     long rows = 0;
     for (long partition = 0; ; partition++) {
