@@ -60,7 +60,7 @@ final class ColdStartScenario implements Scenario {
       t.add(name(), "after restart: events/s" + rate, recovered.eventsPerSecond(), rawOpen.eventsPerSecond(), "ev/s", recovered.threadsText());
       t.add(name(), "after restart: p99 per request", recovered.percentileMs(99), rawOpen.percentileMs(99), "ms", "");
       t.add(name(), "after restart: 503 answers", recovered.failures(503), rawOpen.failures(503), "", "");
-      t.addText(name(), "after restart: other non-200", cold.failures() + "; " + recovered.failures(), rawOpen.failures().toString(), "");
+      t.addText(name(), "all non-200 (new customers; after restart)", cold.failures() + "; " + recovered.failures(), rawOpen.failures().toString(), "");
     }
   }
 }

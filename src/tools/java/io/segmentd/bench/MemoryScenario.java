@@ -17,7 +17,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Heap per active entity with a typical 90-day history: customers with 30 to 60 events each, spread
  * over 90 days, imported in two halves; used heap after full GCs (jcmd) is read after each half,
  * and the second half's growth divided by the entities it added gives the marginal bytes per
- * entity (the node's fixed costs cancel out). The raw figure is what the customer's events weigh
+ * entity (the node's fixed costs cancel out); each reading waits until the node has settled. The raw figure is what the customer's events weigh
  * as the JSON sent: the payload the state summarizes.
  */
 final class MemoryScenario implements Scenario {
@@ -33,7 +33,7 @@ final class MemoryScenario implements Scenario {
 
   @Override
   public void run(BenchContext ctx) throws Exception {
-    int customers = ctx.quick ? 2_000 : 20_000;
+    int customers = ctx.quick ? 3_000 : 20_000;
     try (NodeProcess node = ctx.node(name())) {
       node.start();
       BatchSender api = ctx.api(node);
@@ -69,7 +69,7 @@ final class MemoryScenario implements Scenario {
         // until the half's customers are all sent (the source then answers an empty batch)
         last = ctx.load(LoadRun.Plan.closedCount("segmentd import, half " + (half + 1), IngestScenario.CONCURRENCY, 100, Long.MAX_VALUE),
             api, batches, node.threads());
-        heap[half] = node.heapUsedAfterGc();
+        heap[half] = node.heapUsedWhenSettled(Duration.ofSeconds(60));
         active[half] = node.activeCustomers();
         ctx.out.printf("  after half %d: %,d customers in memory, heap used after GC %,d KB%n", half + 1, active[half], heap[half] / 1024);
       }

@@ -151,6 +151,24 @@ public final class NodeProcess implements AutoCloseable {
     return Long.parseLong(used.group(1)) * 1024;
   }
 
+  /**
+   * Used heap after GC once the node has settled: background work that follows a load (the read
+   * side's projection 5 s behind, tag writes, buffers of connections) still allocates and frees
+   * for a while, so readings are repeated until two in a row agree within 1 % (or the deadline
+   * passes; then the last one).
+   */
+  public long heapUsedWhenSettled(Duration limit) throws IOException, InterruptedException {
+    long deadline = System.nanoTime() + limit.toNanos();
+    long previous = heapUsedAfterGc();
+    while (System.nanoTime() < deadline) {
+      process.waitFor(3, TimeUnit.SECONDS); // between readings; the bound is the deadline
+      long current = heapUsedAfterGc();
+      if (Math.abs(current - previous) <= previous / 100) return Math.min(current, previous);
+      previous = current;
+    }
+    return previous;
+  }
+
   private String jcmd(String command) throws IOException, InterruptedException {
     Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
     Process p = new ProcessBuilder(jcmd.toString(), Long.toString(pid()), command).redirectErrorStream(true).start();

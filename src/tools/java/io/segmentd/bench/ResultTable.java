@@ -26,7 +26,7 @@ public final class ResultTable {
 
   static String format(double value, String unit) {
     if (Double.isNaN(value)) return "-";
-    String number = Math.abs(value) >= 100 ? String.format(Locale.ROOT, "%,.0f", value)
+    String number = Math.abs(value) >= 100 || value == Math.rint(value) ? String.format(Locale.ROOT, "%,.0f", value)
         : Math.abs(value) >= 10 ? String.format(Locale.ROOT, "%.1f", value) : String.format(Locale.ROOT, "%.2f", value);
     return unit.isEmpty() ? number : number + " " + unit;
   }

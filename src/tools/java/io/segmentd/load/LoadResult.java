@@ -38,7 +38,7 @@ public record LoadResult(String label, double seconds, long events, long request
 
   public String summary() {
     return String.format(java.util.Locale.ROOT,
-        "%s: %,.0f acknowledged events/s over %.0f s (%,d events, %,d requests); per request p50 %.1f ms, p99 %.1f ms, p99.9 %.1f ms, max %.1f ms;"
+        "%s: %,.0f acknowledged events/s over %.1f s (%,d events, %,d requests); per request p50 %.1f ms, p99 %.1f ms, p99.9 %.1f ms, max %.1f ms;"
             + " non-200: %s; node threads %s",
         label, eventsPerSecond(), seconds, events, requests, percentileMs(50), percentileMs(99), percentileMs(99.9), maxMs(),
         failures.isEmpty() ? "none" : failures, threadsText());
