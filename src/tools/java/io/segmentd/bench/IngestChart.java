@@ -15,7 +15,8 @@ import org.knowm.xchart.internal.chartpart.Chart;
 
 /**
  * The ingest scenario over time as a PNG (XChart, headless): acknowledged events/s per second on
- * top, p50 and p99 per request per second below; segmentd beside the plain driver, the closed
+ * top, p50 and p99 per request per second below, the node's thread count at the bottom;
+ * segmentd beside the plain driver, the closed
  * loop (max) and then the open loop (half of max) on one time axis.
  */
 final class IngestChart {
@@ -27,7 +28,9 @@ final class IngestChart {
         .xAxisTitle("s (closed loop at max, then open loop at half of max)").yAxisTitle("events/s").build();
     XYChart latency = new XYChartBuilder().width(1000).height(380).title("latency per request (each second)")
         .xAxisTitle("s").yAxisTitle("ms").build();
-    for (XYChart chart : List.of(throughput, latency)) {
+    XYChart threads = new XYChartBuilder().width(1000).height(380).title("segmentd node: live threads (/proc/<pid>/status)")
+        .xAxisTitle("s").yAxisTitle("threads").build();
+    for (XYChart chart : List.of(throughput, latency, threads)) {
       chart.getStyler().setMarkerSize(0);
       chart.getStyler().setLegendPosition(org.knowm.xchart.style.Styler.LegendPosition.InsideNE);
     }
@@ -39,9 +42,10 @@ final class IngestChart {
     add(latency, "segmentd p50", concat(max, open), LoadResult.Second::p50Ms);
     add(latency, "segmentd p99", concat(max, open), LoadResult.Second::p99Ms);
     add(latency, "plain driver p99", concat(rawMax, rawOpen), LoadResult.Second::p99Ms);
+    add(threads, "node threads", concat(max, open), s -> s.threads() < 0 ? Double.NaN : s.threads());
     Files.createDirectories(png.toAbsolutePath().getParent());
-    List<Chart> charts = List.of(throughput, latency);
-    BitmapEncoder.saveBitmap(charts, 2, 1, png.toString().replaceAll("\\.png$", ""), BitmapEncoder.BitmapFormat.PNG);
+    List<Chart> charts = List.of(throughput, latency, threads);
+    BitmapEncoder.saveBitmap(charts, 3, 1, png.toString().replaceAll("\\.png$", ""), BitmapEncoder.BitmapFormat.PNG);
   }
 
   private static List<LoadResult.Second> concat(LoadResult first, LoadResult second) {
