@@ -157,7 +157,9 @@ public final class LoadRun {
     send(batch).thenAcceptAsync(status -> {
       long now = System.nanoTime();
       lastCompletion.accumulateAndGet(now, Math::max);
-      record(batch.size(), status, sentAt, now, sentAt >= measureFrom && now <= end);
+      // throughput by completion within the window: a request straddling the warm-up's end counts
+      // (excluding it would understate a slow system by latency / window)
+      record(batch.size(), status, sentAt, now, now >= measureFrom && now <= end);
       sendNextClosed();
     }, callbacks);
   }
