@@ -60,7 +60,7 @@ public class SegmentEngineBenchmark {
   public void setUp() {
     Config config = ConfigFactory.parseString(CUSTOM).withFallback(ConfigFactory.load()).resolve();
     engine = SegmentEngine.fromConfig(config.getConfig("segmentd.segments"));
-    ProfileSettings settings = ProfileSettings.fromConfig(config.getConfig("segmentd.profile"));
+    ProfileSettings settings = ProfileSettings.fromConfig(config.getConfig("segmentd.profile"), engine);
     asOf = Instant.parse("2026-11-29T12:00:00Z");
     profile = Profile.EMPTY.plus(typicalHistory(asOf), settings);
   }
