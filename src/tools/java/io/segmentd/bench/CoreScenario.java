@@ -21,7 +21,7 @@ final class CoreScenario implements Scenario {
 
   @Override
   public String description() {
-    return "JMH: SegmentEngine.evaluate evaluations/s, typical profile, 7 families + 10 custom segments";
+    return "JMH: SegmentEngine.evaluate and nextChange calls/s, typical profile, 7 families + 10 custom segments";
   }
 
   @Override
@@ -38,7 +38,8 @@ final class CoreScenario implements Scenario {
     for (RunResult result : results) {
       var primary = result.getPrimaryResult();
       ctx.out.printf("  %s: %,.0f ± %,.0f %s%n", result.getParams().getBenchmark(), primary.getScore(), primary.getScoreError(), primary.getScoreUnit());
-      ctx.table.add(name(), "SegmentEngine.evaluate, evaluations/s (1 thread)", primary.getScore(), Double.NaN, "ops/s", "-");
+      String method = result.getParams().getBenchmark().substring(result.getParams().getBenchmark().lastIndexOf('.') + 1);
+      ctx.table.add(name(), "SegmentEngine." + method + ", calls/s (1 thread)", primary.getScore(), Double.NaN, "ops/s", "-");
     }
   }
 }

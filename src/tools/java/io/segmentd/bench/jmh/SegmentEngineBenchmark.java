@@ -101,4 +101,10 @@ public class SegmentEngineBenchmark {
   public Object evaluate() { // Object: the result type may change in the rework; JMH consumes it either way
     return engine.evaluate(profile, asOf);
   }
+
+  /** What every command also computes: the instant a membership next changes by time alone (the wake-up). */
+  @Benchmark
+  public Object nextChange() {
+    return engine.nextChange(profile, asOf);
+  }
 }
