@@ -124,9 +124,10 @@ public final class Customer
   // ---- state ---------------------------------------------------------------------------------
 
   /**
-   * Profile, current memberships, the instant they were last evaluated at, and the message ids
-   * recorded within the retry window. The profile is immutable; the remembered ids are not (a
-   * copy per batch would cost as much as the ids), so snapshots get a copy ({@link #snapshotAdapter}).
+   * Profile, current memberships (which segments only: their values are in the transitions), the
+   * instant they were last evaluated at, and the message ids recorded within the retry window. The
+   * profile is immutable; the remembered ids are not (a copy per batch would cost as much as the
+   * ids), so snapshots get a copy ({@link #snapshotAdapter}).
    */
   public static final class State implements CborSerializable {
     public static final State EMPTY = new State(Profile.EMPTY, Map.of(), null, null);
@@ -415,7 +416,8 @@ public final class Customer
         .forAnyState()
         .onEvent(EventsRecorded.class, this::applyRecorded)
         .onEvent(SegmentEntered.class, (state, e) ->
-            state.withSegment(new Membership(e.segment(), e.cause().values()), e.at()))
+            // Only which segments: the values behind each are in the event (its cause) and evaluated afresh when asked.
+            state.withSegment(new Membership(e.segment(), Map.of()), e.at()))
         .onEvent(SegmentExited.class, (state, e) -> state.withoutSegment(e.segment(), e.at()))
         .build();
   }
