@@ -3,11 +3,10 @@ package io.segmentd.customer;
 import com.carrotsearch.hppc.LongHashSet;
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonProperty;
-import java.nio.charset.StandardCharsets;
+import io.segmentd.segmentation.Fact;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import org.apache.commons.codec.digest.MurmurHash3;
 
 /**
  * The message ids a customer recorded within the retry window, so that a retry is acknowledged
@@ -45,7 +44,7 @@ public final class RecentMessages {
   }
 
   static long fingerprint(String messageId) {
-    return MurmurHash3.hash128x64(messageId.getBytes(StandardCharsets.UTF_8))[0];
+    return Fact.messageKey(messageId);
   }
 
   public boolean seen(String messageId) {

@@ -117,7 +117,7 @@ public record Fact(
    * What tells events at the same instant apart, order-independently: a 64-bit fingerprint of the
    * message id (8 bytes a group rather than the id's characters).
    */
-  static long messageKey(String messageId) {
+  public static long messageKey(String messageId) {
     return org.apache.commons.codec.digest.MurmurHash3.hash128x64(messageId.getBytes(java.nio.charset.StandardCharsets.UTF_8))[0];
   }
 
