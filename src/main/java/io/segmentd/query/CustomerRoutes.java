@@ -25,7 +25,7 @@ import org.apache.pekko.http.javadsl.server.Route;
 /**
  * Which segments a customer is in, and why:
  * {@code GET /v1/customers/{id}[?asOf=T]} (live profile),
- * {@code GET /v1/customers/{id}/segments[?asOf=T]} (from the journal up to T),
+ * {@code GET /v1/customers/{id}/segments[?asOf=T]} (as the journal up to T says: from state when exact, else a fold),
  * {@code GET /v1/customers/{id}/history} (every transition with its cause).
  */
 public final class CustomerRoutes extends AllDirectives {
