@@ -96,6 +96,16 @@ class ScheduleKeeperTest {
     customer.tell(new Customer.RecordEvents(List.of(page(messageId, at)), probe.ref()));
   }
 
+  /** A page view on 03-01 09:00 whose first schedule row is confirmed, and the batch answered. */
+  private ManualScheduler.Write recordFirstDurably(ActorRef<Command> customer, TestProbe<StatusReply<Recorded>> recorded)
+      throws Exception {
+    record(customer, "m1", "2024-03-01T09:00:00Z", recorded);
+    ManualScheduler.Write first = scheduler.next();
+    first.succeed();
+    recorded.receiveMessage();
+    return first;
+  }
+
   private static void recordTrack(ActorRef<Command> customer, String messageId, String at, String event,
                                   TestProbe<StatusReply<Recorded>> probe) {
     customer.tell(new Customer.RecordEvents(List.of(io.segmentd.testing.Events.track(messageId, at, event)), probe.ref()));
@@ -151,10 +161,7 @@ class ScheduleKeeperTest {
   void aSupersededRowIsDeletedOnceItsSuccessorIsDurable() throws Exception {
     ActorRef<Command> customer = spawn("keeper-supersede");
     TestProbe<StatusReply<Recorded>> recorded = testKit.createTestProbe();
-    record(customer, "m1", "2024-03-01T09:00:00Z", recorded);
-    ManualScheduler.Write first = scheduler.next();
-    first.succeed();
-    recorded.receiveMessage();
+    ManualScheduler.Write first = recordFirstDurably(customer, recorded);
 
     // A late checkout: the abandoned cart it makes expires (30 days on) before the row written so far.
     clock.set(Instant.parse("2024-03-01T11:00:00Z"));
@@ -175,10 +182,7 @@ class ScheduleKeeperTest {
   void aLaterInstantIsNotWrittenWhileADurableEarlierRowCoversItItsWakeUpWritesIt() throws Exception {
     ActorRef<Command> customer = spawn("keeper-cover");
     TestProbe<StatusReply<Recorded>> recorded = testKit.createTestProbe();
-    record(customer, "m1", "2024-03-01T09:00:00Z", recorded);
-    ManualScheduler.Write first = scheduler.next();
-    first.succeed();
-    recorded.receiveMessage();
+    ManualScheduler.Write first = recordFirstDurably(customer, recorded);
 
     // An event just after the first instant passed, before any waker came: the next one is later
     // (04-26, when usage falls to inactive as this one leaves its 28-day window, counted from the end
@@ -207,10 +211,7 @@ class ScheduleKeeperTest {
   void duringAWakeUpTheRowItConsumesCoversNoNewInstant() throws Exception {
     ActorRef<Command> customer = spawn("keeper-consumed");
     TestProbe<StatusReply<Recorded>> recorded = testKit.createTestProbe();
-    record(customer, "m1", "2024-03-01T09:00:00Z", recorded);
-    ManualScheduler.Write first = scheduler.next();
-    first.succeed();
-    recorded.receiveMessage();
+    ManualScheduler.Write first = recordFirstDurably(customer, recorded);
 
     clock.set(Instant.parse("2024-03-29T09:00:01Z"));
     TestProbe<StatusReply<Done>> woken = testKit.createTestProbe();
@@ -237,10 +238,7 @@ class ScheduleKeeperTest {
   void aWakeUpIsAnsweredOnlyOnceTheNextInstantIsDurable() throws Exception {
     ActorRef<Command> customer = spawn("keeper-wake");
     TestProbe<StatusReply<Recorded>> recorded = testKit.createTestProbe();
-    record(customer, "m1", "2024-03-01T09:00:00Z", recorded);
-    ManualScheduler.Write first = scheduler.next();
-    first.succeed();
-    recorded.receiveMessage();
+    ManualScheduler.Write first = recordFirstDurably(customer, recorded);
 
     clock.set(Instant.parse("2024-03-29T09:00:01Z"));
     TestProbe<StatusReply<Done>> woken = testKit.createTestProbe();
