@@ -23,14 +23,8 @@ record Transitions(List<Event> events, Map<String, Membership> memberships, Inst
   /**
    * Walks the instants at which {@code profile}'s memberships change by time alone, from
    * {@code since} up to {@code now}, emitting each change at its exact instant; at most
-   * {@code maxSteps} evaluations.
+   * {@code maxSteps} evaluations. {@code first}: the next change as of {@code since}, already known.
    */
-  static Transitions catchUp(SegmentEngine engine, Profile profile, Map<String, Membership> current, Instant since, Instant now,
-                             int maxSteps) {
-    return catchUp(engine, engine.nextChange(profile, since), profile, current, since, now, maxSteps);
-  }
-
-  /** As above, with the first next change already known ({@code first}, as of {@code since}). */
   static Transitions catchUp(SegmentEngine engine, Optional<Instant> first, Profile profile, Map<String, Membership> current,
                              Instant since, Instant now, int maxSteps) {
     Transitions result = new Transitions(List.of(), current, now, true);
