@@ -181,20 +181,9 @@ public record Fact(
     return type == EventType.TRACK && name.equals(eventName);
   }
 
-  /** Every event of the group happened at or before {@code asOf}. */
-  public boolean allBy(Instant asOf) {
-    return !lastAt.isAfter(asOf);
-  }
-
   /** Some events of the group happened at or before {@code asOf} and some after it. */
   boolean straddles(Instant asOf) {
     return !at.isAfter(asOf) && lastAt.isAfter(asOf);
-  }
-
-  /** The zone this group happened in: its own, else the fallback (the customer's latest known), else UTC. */
-  public ZoneId zone(ZoneId fallback) {
-    if (timezone != null) return ZoneId.of(timezone);
-    return fallback != null ? fallback : ZoneOffset.UTC;
   }
 
   /** The local date (epoch day) of the group's events, in its own zone, else the fallback, else UTC. */
