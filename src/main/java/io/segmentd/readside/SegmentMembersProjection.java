@@ -42,7 +42,8 @@ public final class SegmentMembersProjection {
   /** How many transitions a slice applies together, and how long it waits to fill a group. */
   public record Grouping(int size, java.time.Duration within) {}
 
-  public static void init(ActorSystem<?> system, SegmentStore store, ProjectionLag lag, int slices, Grouping grouping, Clock clock) {
+  public static void init(ActorSystem<?> system, SegmentStore store, ReadSideLease lease, ProjectionLag lag, int slices, Grouping grouping,
+                          Clock clock) {
     if (store.buckets() % slices != 0) {
       throw new IllegalArgumentException("segmentd.read-side.member-buckets (" + store.buckets()
           + ") must be a multiple of segmentd.customer.tag-slices (" + slices + ")");
@@ -51,7 +52,7 @@ public final class SegmentMembersProjection {
         slice -> ProjectionBehavior.create(CassandraProjection.groupedWithin(
                 projectionId(slice),
                 EventSourcedProvider.<Customer.Event>eventsByTag(system, CassandraReadJournal.Identifier(), Customer.TAG_PREFIX + slice),
-                () -> new TransitionHandler(store, lag, slice, clock))
+                () -> new TransitionHandler(store, lease, lag, slice, clock))
             .withGroup(grouping.size(), grouping.within())),
         ShardedDaemonProcessSettings.create(system),
         Optional.of(ProjectionBehavior.stopMessage()));
@@ -78,6 +79,7 @@ public final class SegmentMembersProjection {
     private static final int PARALLELISM = 16;
 
     private final SegmentStore store;
+    private final ReadSideLease lease;
     private final ProjectionLag lag;
     private final int slice;
     private final Clock clock;
@@ -87,8 +89,9 @@ public final class SegmentMembersProjection {
     private final Map<String, Long> heads = new java.util.concurrent.ConcurrentHashMap<>();
     private volatile long headsVersion;
 
-    TransitionHandler(SegmentStore store, ProjectionLag lag, int slice, Clock clock) {
+    TransitionHandler(SegmentStore store, ReadSideLease lease, ProjectionLag lag, int slice, Clock clock) {
       this.store = store;
+      this.lease = lease;
       this.lag = lag;
       this.slice = slice;
       this.clock = clock;
@@ -121,7 +124,8 @@ public final class SegmentMembersProjection {
       for (Transition t : transitions) byPartition.computeIfAbsent(t.segment() + "/" + t.bucket(), k -> new ArrayList<>()).add(t);
 
       // Bounded: all slices share the driver's connection, whose in-flight requests are limited.
-      return log(transitions)
+      // Nothing is applied while a rebuild rewrites the read side: the group fails and comes again.
+      return lease.awaitFree().thenCompose(free -> log(transitions))
           .thenCompose(d -> inWaves(new ArrayList<>(byPartition.values()), this::applyPartition))
           .thenApply(d -> {
         if (!envelopes.isEmpty()) lag.processed(slice, Instant.ofEpochMilli(envelopes.get(envelopes.size() - 1).timestamp()), envelopes.size());

@@ -18,6 +18,7 @@ import io.segmentd.ingest.SegmentPayloadParser;
 import io.segmentd.query.CustomerRoutes;
 import io.segmentd.readside.ProjectionLag;
 import io.segmentd.readside.ReadSideCheck;
+import io.segmentd.readside.ReadSideLease;
 import io.segmentd.readside.SegmentMembersProjection;
 import io.segmentd.query.SegmentRoutes;
 import io.segmentd.readside.SegmentStore;
@@ -100,7 +101,9 @@ public final class SegmentdNode implements AutoCloseable {
       int slices = customerSettings.tagSlices();
       SegmentStore store = new SegmentStore(session, system, segmentd.getString("cassandra.keyspace"), readSide.getInt("member-buckets"));
       ProjectionLag lag = new ProjectionLag(clock, metrics.registry());
-      SegmentMembersProjection.init(system, store, lag, slices, new SegmentMembersProjection.Grouping(
+      ReadSideLease lease = new ReadSideLease(io.segmentd.common.Stages.on(session.underlying(), system.executionContext()),
+          segmentd.getString("cassandra.keyspace"), clock, readSide.getDuration("lease-check-interval"));
+      SegmentMembersProjection.init(system, store, lease, lag, slices, new SegmentMembersProjection.Grouping(
           readSide.getInt("group-size"), readSide.getDuration("group-within")), clock);
 
       ClusterSharding sharding = ClusterSharding.get(system);

@@ -138,7 +138,10 @@ class ChangesLogIntegrationTest {
   // ---- helpers ------------------------------------------------------------------------------
 
   private static SegmentMembersProjection.TransitionHandler handler(int slice) {
-    return new SegmentMembersProjection.TransitionHandler(store, new ProjectionLag(clock, new SimpleMeterRegistry()), slice, clock);
+    var session = CassandraSessionRegistry.get(node.system()).sessionFor("pekko.persistence.cassandra");
+    ReadSideLease lease = new ReadSideLease(io.segmentd.common.Stages.on(session.underlying(), node.system().executionContext()), KEYSPACE,
+        clock, java.time.Duration.ofSeconds(1));
+    return new SegmentMembersProjection.TransitionHandler(store, lease, new ProjectionLag(clock, new SimpleMeterRegistry()), slice, clock);
   }
 
   @SafeVarargs

@@ -1,0 +1,98 @@
+package io.segmentd.replay;
+
+import io.segmentd.customer.Customer;
+import io.segmentd.segmentation.BehaviorEvent;
+import io.segmentd.segmentation.Membership;
+import io.segmentd.segmentation.Profile;
+import io.segmentd.segmentation.ProfileSettings;
+import io.segmentd.segmentation.SegmentEngine;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * One customer's decoded journal, and what replays derive from it with the domain core: the
+ * profile the entity holds, the memberships its transitions recorded, and memberships evaluated
+ * under any definitions.
+ */
+public record CustomerHistory(String customerId, List<Entry> entries) {
+
+  /** A journal event with its sequence number and journal write time. */
+  public record Entry(long sequenceNr, long writtenAtMillis, Customer.Event event) {}
+
+  static String customerId(String persistenceId) {
+    return persistenceId.substring(persistenceId.indexOf('|') + 1);
+  }
+
+  /** The profile the entity holds: every batch folded in journal order, as recovery does. */
+  public Profile profile(ProfileSettings settings) {
+    Profile profile = Profile.EMPTY;
+    for (Entry entry : entries) {
+      if (entry.event() instanceof Customer.EventsRecorded recorded) {
+        profile = profile.plus(recorded.events(), recorded.recordedAt(), settings);
+      }
+    }
+    return profile;
+  }
+
+  /**
+   * The profile of what happened at or before {@code asOf} (event time), as known at
+   * {@code knownAt} (only batches recorded by then; null: everything recorded).
+   */
+  public Profile profileAsOf(Instant asOf, Instant knownAt, ProfileSettings settings) {
+    List<BehaviorEvent> facts = new ArrayList<>();
+    for (Entry entry : entries) {
+      if (entry.event() instanceof Customer.EventsRecorded recorded && (knownAt == null || !recorded.recordedAt().isAfter(knownAt))) {
+        for (BehaviorEvent fact : recorded.events()) {
+          if (!fact.timestamp().isAfter(asOf)) facts.add(fact);
+        }
+      }
+    }
+    return Profile.EMPTY.plus(facts, settings);
+  }
+
+  public long eventCount() {
+    long count = 0;
+    for (Entry entry : entries) {
+      if (entry.event() instanceof Customer.EventsRecorded recorded) count += recorded.events().size();
+    }
+    return count;
+  }
+
+  /** The memberships the journal's transitions leave the customer in: segment -> instant entered. */
+  public Map<String, Instant> recordedMemberships() {
+    Map<String, Instant> members = new TreeMap<>();
+    for (Entry entry : entries) {
+      if (entry.event() instanceof Customer.SegmentEntered entered) members.put(entered.segment(), entered.at());
+      else if (entry.event() instanceof Customer.SegmentExited exited) members.remove(exited.segment());
+    }
+    return members;
+  }
+
+  /** The instant the entity last evaluated its memberships at (as its state keeps it). */
+  public Instant evaluatedAt() {
+    Instant at = null;
+    for (Entry entry : entries) {
+      Instant next = entry.event() instanceof Customer.EventsRecorded e ? e.recordedAt()
+          : entry.event() instanceof Customer.SegmentEntered e ? e.at()
+          : entry.event() instanceof Customer.SegmentExited e ? e.at() : null;
+      if (next != null && (at == null || next.isAfter(at))) at = next;
+    }
+    return at;
+  }
+
+  /**
+   * The memberships a fold of the journal gives under {@code engine}, at the instant the entity
+   * last evaluated: with the definitions the entity runs, exactly the memberships it recorded.
+   */
+  public Map<String, Membership> evaluate(SegmentEngine engine, ProfileSettings settings) {
+    Instant at = evaluatedAt();
+    return at == null ? Map.of() : engine.evaluate(profile(settings), at);
+  }
+
+  public long lastSequenceNr() {
+    return entries.isEmpty() ? 0 : entries.get(entries.size() - 1).sequenceNr();
+  }
+}
