@@ -43,6 +43,7 @@ public final class ReplayCli {
         diff      dry run: who would enter and leave each segment under other definitions
         as-of     membership at a past instant, of one customer or one segment
         verify    journal health: gaps, two writers, unreadable events, snapshots that disagree
+        maintain  delete what no promise needs (old snapshots, old checkpoints, old tag copies); dry run
 
       Common options: --config FILE (or SEGMENTD_CONFIG) names the configuration, as for the server.
       """;
@@ -90,6 +91,17 @@ public final class ReplayCli {
           another took over (two writers at once), every event readable, and each customer's latest snapshot
           equal to a fold of the events it covers. Prints a report; exits 0 when healthy, 1 otherwise.
             --json   JSON output
+          """,
+      "maintain", """
+          usage: segmentd replay maintain [--apply] [--json]
+
+          Deletes what no promise of segmentd needs, by segmentd.retention (README, "Retention"): snapshots beyond
+          each customer's newest readable keep-snapshots and unreadable ones, checkpoints of replay runs finished
+          longer ago than replay-runs, and (when tag-views is set) tagged copies of transitions older than it and
+          than every projection's offset. The journal itself is never deleted. Without --apply: a dry run that
+          counts what would go.
+            --apply   delete
+            --json    JSON output
           """);
 
   public int run(String[] args) {
@@ -117,6 +129,7 @@ public final class ReplayCli {
         case "rebuild" -> rebuild(env, options);
         case "diff" -> diff(env, options);
         case "as-of" -> asOf(env, options);
+        case "maintain" -> maintain(env, options);
         default -> verify(env, options);
       };
     } catch (Exception e) {
@@ -228,6 +241,18 @@ public final class ReplayCli {
     return report.healthy() ? 0 : 1;
   }
 
+  private int maintain(ReplayEnvironment env, Options o) throws Exception {
+    Maintain.Report report = new Maintain(env).run(o.flag("apply"));
+    if (o.flag("json")) {
+      out.println(json().writeValueAsString(report));
+      return 0;
+    }
+    out.println(report.applied() ? "maintain: deleted" : "maintain: dry run (nothing deleted; --apply deletes)");
+    report.deletions().forEach((what, n) -> out.printf("  %-16s %,d%n", what, n));
+    report.notes().forEach(note -> out.println("  note: " + note));
+    return 0;
+  }
+
   private static ObjectWriter json() {
     return JsonSupport.MAPPER.writer();
   }
@@ -238,9 +263,11 @@ public final class ReplayCli {
         "rebuild", Set.of("segments", "customers", "definitions", "config"),
         "diff", Set.of("definitions", "at", "samples", "config"),
         "as-of", Set.of("customer", "segment", "known-at", "config"),
-        "verify", Set.of("config"));
+        "verify", Set.of("config"),
+        "maintain", Set.of("config"));
     private static final Map<String, Set<String>> FLAGS = Map.of(
-        "rebuild", Set.of("restart"), "diff", Set.of("json"), "as-of", Set.of("json"), "verify", Set.of("json"));
+        "rebuild", Set.of("restart"), "diff", Set.of("json"), "as-of", Set.of("json"), "verify", Set.of("json"),
+        "maintain", Set.of("apply", "json"));
 
     static Options parse(String command, List<String> args) {
       Map<String, String> values = new LinkedHashMap<>();

@@ -273,4 +273,47 @@ class ReplayIntegrationTest {
       cql.execute("DELETE FROM " + KEYSPACE + ".messages WHERE persistence_id = 'Customer|c-7' AND partition_nr = 0 AND sequence_nr = ?", last + 2);
     }
   }
+
+  @Test
+  @Order(6)
+  void maintainDeletesOnlyOldAndUnreadableSnapshotsAndFinishedRunsAndOnlyWhenApplied() throws Exception {
+    var classic = org.apache.pekko.actor.typed.javadsl.Adapter.toClassic(node.system());
+    var serialization = org.apache.pekko.serialization.SerializationExtension.get(classic);
+    io.segmentd.customer.Customer.State state = io.segmentd.customer.Customer.State.EMPTY;
+    byte[] bytes = serialization.serialize(state).get();
+    var serializer = serialization.findSerializerFor(state);
+    String manifest = org.apache.pekko.serialization.Serializers.manifestFor(serializer, state);
+    for (long seq = 1; seq <= 3; seq++) {
+      cql.execute("INSERT INTO " + KEYSPACE + ".snapshots (persistence_id, sequence_nr, timestamp, ser_id, ser_manifest, snapshot) VALUES (?, ?, ?, ?, ?, ?)",
+          "Customer|c-2", seq, seq, serializer.identifier(), manifest, ByteBuffer.wrap(bytes));
+    }
+    cql.execute("INSERT INTO " + KEYSPACE + ".snapshots (persistence_id, sequence_nr, timestamp, ser_id, ser_manifest, snapshot) VALUES (?, ?, ?, ?, ?, ?)",
+        "Customer|c-2", 4L, 4L, serializer.identifier(), manifest, ByteBuffer.wrap(new byte[] {9, 9}));
+    long journal = cql.execute("SELECT COUNT(*) AS n FROM " + KEYSPACE + ".messages").one().getLong("n");
+    long finishedRuns = cql.execute("SELECT COUNT(*) AS n FROM " + KEYSPACE + ".replay_runs").one().getLong("n");
+    assertEquals(2, finishedRuns, "the two rebuilds above");
+
+    Map<String, Object> policy = Map.of("segmentd.retention.keep-snapshots", 2, "segmentd.retention.replay-runs", "0s");
+    Run dry = replay(policy, "maintain", "--json");
+    assertEquals(0, dry.exit(), dry.err());
+    JsonNode planned = JsonSupport.MAPPER.readTree(dry.out());
+    assertEquals(false, planned.get("applied").asBoolean());
+    assertEquals(2, planned.get("deletions").get("snapshots").asInt(), dry.out());
+    assertEquals(2, planned.get("deletions").get("replay-runs").asInt(), dry.out());
+    assertEquals(0, planned.get("deletions").get("tag-view-hours").asInt(), dry.out());
+    assertEquals(List.of(4L, 3L, 2L, 1L), snapshotsOf("c-2"), "a dry run deletes nothing");
+
+    Run applied = replay(policy, "maintain", "--apply");
+    assertEquals(0, applied.exit(), applied.err());
+    assertEquals(List.of(3L, 2L), snapshotsOf("c-2"), "the unreadable newest and the oldest beyond two");
+    assertEquals(0, cql.execute("SELECT COUNT(*) AS n FROM " + KEYSPACE + ".replay_runs").one().getLong("n"));
+    assertEquals(journal, cql.execute("SELECT COUNT(*) AS n FROM " + KEYSPACE + ".messages").one().getLong("n"), "the journal is never touched");
+  }
+
+  private static List<Long> snapshotsOf(String customer) {
+    List<Long> seqs = new ArrayList<>();
+    cql.execute("SELECT sequence_nr FROM " + KEYSPACE + ".snapshots WHERE persistence_id = ?", "Customer|" + customer)
+        .forEach(row -> seqs.add(row.getLong("sequence_nr")));
+    return seqs;
+  }
 }
