@@ -172,12 +172,14 @@ class ChangesLogIntegrationTest {
   /** A SegmentEntered as events-by-tag delivers it: its offset is the time of its journal write. */
   private static EventEnvelope<Customer.Event> entered(String customerId, long sequenceNr, String segment, long writtenAt) {
     return envelope(customerId, sequenceNr, writtenAt,
-        new Customer.SegmentEntered(segment, Instant.ofEpochMilli(writtenAt), new Customer.Cause("m-" + customerId, 1, Map.of())));
+        new Customer.SegmentEntered(segment, Instant.ofEpochMilli(writtenAt), new Customer.Cause("m-" + customerId, 1, Map.of()),
+            Instant.ofEpochMilli(writtenAt)));
   }
 
   private static EventEnvelope<Customer.Event> exited(String customerId, long sequenceNr, String segment, long writtenAt) {
     return envelope(customerId, sequenceNr, writtenAt,
-        new Customer.SegmentExited(segment, Instant.ofEpochMilli(writtenAt), new Customer.Cause(Customer.Cause.TIME, 1, Map.of())));
+        new Customer.SegmentExited(segment, Instant.ofEpochMilli(writtenAt), new Customer.Cause(Customer.Cause.TIME, 1, Map.of()),
+            Instant.ofEpochMilli(writtenAt)));
   }
 
   private static EventEnvelope<Customer.Event> envelope(String customerId, long sequenceNr, long writtenAt, Customer.Event event) {
