@@ -155,7 +155,7 @@ class ChangesLogIntegrationTest {
 
   /** What an attempt that crashed between its row writes and its commit leaves behind. */
   private static void logWithoutCommit(String segment, int slice, long position, String customerId, long writtenAt) throws Exception {
-    store.logChange(new SegmentChange(segment, slice, position, customerId, 1, "entered", Instant.ofEpochMilli(writtenAt), "m-" + customerId, 1,
+    store.logChange(new SegmentChange(segment, slice, position, customerId, 1, "entered", Instant.ofEpochMilli(writtenAt), Instant.ofEpochMilli(writtenAt), "m-" + customerId, 1,
         Map.of()), store.bucketOf(customerId), (int) Math.floorDiv(writtenAt, 86_400_000L)).toCompletableFuture().get(10, TimeUnit.SECONDS);
   }
 
