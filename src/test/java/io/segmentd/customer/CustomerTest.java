@@ -262,4 +262,43 @@ class CustomerTest {
     var woken = kit.<StatusReply<org.apache.pekko.Done>>runCommand(replyTo -> new Customer.Reevaluate(Instant.parse("2024-03-01T10:00:30Z"), replyTo));
     assertTrue(woken.events().stream().map(CustomerTest::segmentOf).toList().contains("+engagement:occasional@2024-03-01T10:00:30Z/time"));
   }
+
+  @Test
+  void aBatchInOrderIsWalkedInEventTimeWithTheChangesTimeCausesInBetween() {
+    clock.set(Instant.parse("2024-02-15T12:00:00Z"));
+    var result = record(page("m2", "2024-02-15T10:00:00Z"), page("m1", "2024-01-01T10:00:00Z"));
+    assertEquals(List.of("facts",
+        "+engagement:occasional@2024-01-01T10:00:00Z/m1", "+journey:awareness@2024-01-01T10:00:00Z/m1", "+usage:light@2024-01-01T10:00:00Z/m1",
+        // the page leaves the usage (28 days) and engagement (30 days) windows in between
+        "-usage:light@2024-01-29T10:00:00Z/time", "+usage:inactive@2024-01-29T10:00:00Z/time",
+        "-engagement:occasional@2024-01-31T10:00:00Z/time", "+engagement:dormant@2024-01-31T10:00:00Z/time",
+        "-engagement:dormant@2024-02-15T10:00:00Z/m2", "-usage:inactive@2024-02-15T10:00:00Z/m2",
+        "+engagement:occasional@2024-02-15T10:00:00Z/m2", "+usage:light@2024-02-15T10:00:00Z/m2"),
+        result.events().stream().map(CustomerTest::segmentOf).toList());
+    for (Event e : result.events().subList(1, result.events().size())) {
+      assertEquals(clock.instant(), e instanceof Customer.SegmentEntered en ? en.recordedAt() : ((Customer.SegmentExited) e).recordedAt());
+    }
+  }
+
+  @Test
+  void aLateEventGivesOnlyTheNetTransitionsAtTheEventTimesTheyHoldFrom() {
+    clock.set(Instant.parse("2024-02-15T12:00:00Z"));
+    record(page("m1", "2024-01-01T10:00:00Z"), page("m2", "2024-02-15T10:00:00Z"));
+    var late = record(order("late", "2024-01-05T10:00:00Z", "o1", "10.00"));
+    assertEquals(List.of("facts",
+        "-journey:awareness@2024-01-05T10:00:00Z/late",
+        "+journey:customer@2024-01-05T10:00:00Z/late", "+loyalty:one-time@2024-01-05T10:00:00Z/late",
+        // three morning interactions from the second page on
+        "+occasion:morning@2024-02-15T10:00:00Z/late",
+        // new at the order, promising once it is more than 30 days old: only the final run is news
+        "+purchasing:promising@2024-02-04T10:00:00.000000001Z/late"),
+        late.events().stream().map(CustomerTest::segmentOf).toList());
+  }
+
+  @Test
+  void oldTransitionsWithoutARecordedTimeReadTheirEventTime() {
+    Instant at = Instant.parse("2024-01-01T10:00:00Z");
+    assertEquals(at, new Customer.SegmentEntered("engagement:high", at, new Customer.Cause("m", 1, Map.of()), null).recordedAt());
+    assertEquals(at, new Customer.SegmentExited("engagement:high", at, new Customer.Cause("m", 1, Map.of()), null).recordedAt());
+  }
 }
