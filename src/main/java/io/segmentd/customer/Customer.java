@@ -100,6 +100,22 @@ public final class Customer
     public boolean exists() {
       return eventCount > 0;
     }
+
+    /**
+     * Whether every field answers for {@code asOf}: the segments are exact there and no fact is
+     * later (the totals count the whole state). Else callers fold the journal up to {@code asOf}.
+     */
+    public boolean exactInEveryField() {
+      return exact && (lastSeenAt == null || !asOf.isBefore(lastSeenAt));
+    }
+
+    /** The view of {@code profile} as of {@code asOf}: the entity's, or that of a fold of the journal. */
+    public static CustomerView of(String customerId, Instant asOf, Profile profile, io.segmentd.segmentation.SegmentEngine engine,
+                                  Set<String> recorded, boolean exact) {
+      return new CustomerView(customerId, asOf, profile.eventCount(), profile.firstSeenAt(), profile.lastSeenAt(),
+          profile.purchasingAsOf(asOf), engine.rfm(profile, asOf).orElse(null), engine.evaluate(profile, asOf),
+          recorded, exact);
+    }
   }
 
   // ---- events --------------------------------------------------------------------------------
@@ -109,9 +125,24 @@ public final class Customer
   /** The facts of one accepted batch (duplicates already removed), and when they were recorded. */
   public record EventsRecorded(List<BehaviorEvent> events, Instant recordedAt) implements Event {}
 
-  public record SegmentEntered(String segment, Instant at, Cause cause) implements Event {}
+  /**
+   * A transition carries two times: {@code at}, the event time from which the membership holds
+   * (what the rules say), and {@code recordedAt}, the entity's clock when it was written (when
+   * segmentd learned it). Journal events written before the second time was kept have none: it
+   * reads as {@code at}, which is what they were stamped with.
+   */
+  public record SegmentEntered(String segment, Instant at, Cause cause, Instant recordedAt) implements Event {
+    public SegmentEntered {
+      recordedAt = recordedAt != null ? recordedAt : at;
+    }
+  }
 
-  public record SegmentExited(String segment, Instant at, Cause cause) implements Event {}
+  /** See {@link SegmentEntered} for the two times; the cause's values are those that ended the membership. */
+  public record SegmentExited(String segment, Instant at, Cause cause, Instant recordedAt) implements Event {
+    public SegmentExited {
+      recordedAt = recordedAt != null ? recordedAt : at;
+    }
+  }
 
   /**
    * Why a transition happened: the message id of the event that caused it (or {@link #TIME}),
@@ -280,8 +311,14 @@ public final class Customer
     }
     // Never before what was already evaluated (another node's clock may have been ahead).
     Instant now = latest(clock.instant(), state.getEvaluatedAt());
-    // Transitions that time alone caused before these events arrived come first, at their own instants.
-    Transitions transitions = catchUp(state, now);
+    Instant since = evaluatedSince(state);
+    Instant t0 = fresh.stream().map(BehaviorEvent::timestamp).min(Comparator.naturalOrder()).orElseThrow();
+    // In order (the live case): nothing in the batch happened before what was evaluated already.
+    boolean inOrder = since == null || !t0.isBefore(since);
+    // Transitions that time alone caused before the batch's first event come first, at their own
+    // instants, under the profile without the batch (a late batch has nothing before its first event to catch up).
+    Instant catchUpTo = inOrder ? earliest(now, t0.minusNanos(1)) : since;
+    Transitions transitions = catchUp(state, catchUpTo, now);
     if (!transitions.complete()) {
       // A long catch-up (after an outage) is persisted in parts, each within one command; the batch follows the last.
       quietUntil = transitions.reached();
@@ -289,8 +326,14 @@ public final class Customer
       return transitions.events().isEmpty() ? Effect().noReply() : Effect().persist(transitions.events()).thenNoReply();
     }
     Profile next = state.getProfile().plus(fresh, now, settings.profile());
-    String trigger = fresh.stream().max(Comparator.comparing(BehaviorEvent::timestamp)).orElseThrow().messageId();
-    transitions = transitions.then(settings.engine(), next, now, trigger);
+    if (inOrder) {
+      // Every change at its own event time, the batch folded instant by instant.
+      transitions = transitions.walk(settings.engine(), state.getProfile(), fresh, now, settings.profile(), settings.maxCatchUpSteps());
+    } else {
+      String trigger = fresh.stream().max(Comparator.comparing(BehaviorEvent::timestamp)
+          .thenComparing(BehaviorEvent::messageId)).orElseThrow().messageId();
+      transitions = transitions.net(settings.engine(), next, t0, now, trigger, settings.maxCatchUpSteps());
+    }
     EventsRecorded recordedEvent = new EventsRecorded(List.copyOf(fresh), now);
     // The event handler takes this fold as it is rather than folding the batch a second time.
     folded = new Folded(recordedEvent, next);
@@ -308,11 +351,12 @@ public final class Customer
   }
 
   /** The time-caused changes since the last evaluation, starting from the next change announced then when it still holds. */
-  private Transitions catchUp(State state, Instant now) {
+  private Transitions catchUp(State state, Instant until, Instant now) {
     Instant since = evaluatedSince(state);
     Optional<Instant> first = announced != null && announced.profile() == state.getProfile() && announced.asOf().equals(since)
         ? announced.next() : since == null ? Optional.empty() : settings.engine().nextChange(state.getProfile(), since);
-    return Transitions.catchUp(settings.engine(), first, state.getProfile(), state.getSegments(), since, now, settings.maxCatchUpSteps());
+    return Transitions.from(state.getSegments(), now)
+        .catchUp(settings.engine(), first, state.getProfile(), since, until, settings.maxCatchUpSteps());
   }
 
   /** The next change last announced to the schedule, and for which profile and instant: the next command starts from it. */
@@ -334,7 +378,7 @@ public final class Customer
   private ReplyEffect<Event, State> onReevaluate(State state, Reevaluate command) {
     // The due instant has passed by definition, whatever this node's clock says.
     Instant now = latest(latest(clock.instant(), command.due()), state.getEvaluatedAt());
-    Transitions transitions = catchUp(state, now);
+    Transitions transitions = catchUp(state, now, now);
     // A catch-up cut short goes on at once: the instant reached is due already.
     Instant walked = transitions.complete() ? now : transitions.reached();
     if (transitions.events().isEmpty()) {
@@ -375,6 +419,10 @@ public final class Customer
     return latest(state.getEvaluatedAt(), quietUntil);
   }
 
+  private static Instant earliest(Instant a, Instant b) {
+    return a.isBefore(b) ? a : b;
+  }
+
   private static Instant latest(Instant a, Instant b) {
     if (a == null) return b;
     if (b == null) return a;
@@ -404,9 +452,7 @@ public final class Customer
   private ReplyEffect<Event, State> onGetProfile(State state, GetProfile command) {
     Instant asOf = command.asOf() != null ? command.asOf() : clock.instant();
     Profile profile = state.getProfile();
-    return Effect().reply(command.replyTo(), StatusReply.success(new CustomerView(customerId, asOf,
-        profile.eventCount(), profile.firstSeenAt(), profile.lastSeenAt(), profile.purchasingAsOf(asOf),
-        settings.engine().rfm(profile, asOf).orElse(null), settings.engine().evaluate(profile, asOf),
+    return Effect().reply(command.replyTo(), StatusReply.success(CustomerView.of(customerId, asOf, profile, settings.engine(),
         Set.copyOf(state.getSegments().keySet()), profile.exactAt(asOf, settings.profile()))));
   }
 

@@ -24,9 +24,9 @@ import org.apache.pekko.http.javadsl.server.Route;
 
 /**
  * Which segments a customer is in, and why:
- * {@code GET /v1/customers/{id}[?asOf=T]} (live profile),
+ * {@code GET /v1/customers/{id}[?asOf=T]} (the profile as of T: from state when every field is exact there, else a fold),
  * {@code GET /v1/customers/{id}/segments[?asOf=T]} (as the journal up to T says: from state when exact, else a fold),
- * {@code GET /v1/customers/{id}/history} (every transition with its cause).
+ * {@code GET /v1/customers/{id}/history[?order=event|recorded&from=&to=&knownAt=]} (every transition with its cause and both times).
  */
 public final class CustomerRoutes extends AllDirectives {
   private final ClusterSharding sharding;
@@ -45,22 +45,36 @@ public final class CustomerRoutes extends AllDirectives {
 
   public record SegmentsResponse(String customerId, Instant asOf, List<String> segments, List<ProfileResponse.MembershipJson> memberships) {}
 
-  public record HistoryResponse(String customerId, List<CustomerJournal.Transition> transitions) {}
+  /** {@code order}: {@code event} (the timeline derived in event time) or {@code recorded} (the persisted transitions, journal order). */
+  public record HistoryResponse(String customerId, String order, List<HistoryEntry> transitions) {}
+
+  /** One change of membership with both its times; {@code sequenceNr} (its journal position) only in recorded order. */
+  @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
+  public record HistoryEntry(Long sequenceNr, String segment, String direction, Instant at, Instant recordedAt, Customer.Cause cause) {}
 
   public Route routes() {
     return pathPrefix("v1", () -> pathPrefix("customers", () -> pathPrefix(PathMatchers.segment(), customerId ->
         get(() -> auth.withReadToken(() -> concat(
-            pathEnd(() -> parameterOptional("asOf", asOf -> profile(customerId, asOf.map(CustomerRoutes::instant)))),
+            pathEnd(() -> parameterOptional("asOf", asOf -> profile(customerId, asOf.map(t -> instant("asOf", t))))),
             path("segments", () -> parameterOptional("asOf", asOf ->
-                segmentsAsOf(customerId, asOf.map(CustomerRoutes::instant).orElseGet(clock::instant)))),
-            path("history", () -> history(customerId))))))));
+                segmentsAsOf(customerId, asOf.map(t -> instant("asOf", t)).orElseGet(clock::instant)))),
+            path("history", () -> parameterOptional("order", order -> parameterOptional("from", from ->
+                parameterOptional("to", to -> parameterOptional("knownAt", knownAt -> history(customerId, order.orElse("event"),
+                    from.map(t -> instant("from", t)), to.map(t -> instant("to", t)),
+                    knownAt.map(t -> instant("knownAt", t))))))))))))));
   }
 
+  /**
+   * From the entity when every field of its answer holds for the instant (segments exact, no fact
+   * later: see CustomerView#exactInEveryField), else from a fold of the journal up to it.
+   */
   private Route profile(String customerId, Optional<Instant> asOf) {
     return onSuccess(
         sharding.entityRefFor(Customer.ENTITY_KEY, customerId)
             .<Customer.CustomerView>askWithStatus(replyTo -> new Customer.GetProfile(asOf.orElse(null), replyTo), timeout),
-        view -> view.exists() ? ok(ProfileResponse.of(view)) : unknown(customerId));
+        view -> !view.exists() ? unknown(customerId)
+            : view.exactInEveryField() ? ok(ProfileResponse.of(view))
+            : onSuccess(journal.viewAsOf(customerId, view.asOf()), found -> orUnknown(customerId, found, ProfileResponse::of)));
   }
 
   /** From the entity's state when it answers that instant exactly (see Profile#exactAt), else from a fold of the journal. */
@@ -79,9 +93,34 @@ public final class CustomerRoutes extends AllDirectives {
         segments.values().stream().map(m -> new ProfileResponse.MembershipJson(m.segment(), m.values())).toList());
   }
 
-  private Route history(String customerId) {
-    return onSuccess(journal.history(customerId), found -> orUnknown(customerId, found,
-        transitions -> new HistoryResponse(customerId, transitions)));
+  /**
+   * {@code order=event}: the timeline derived from the journal's facts in event time, up to
+   * {@code to} (else {@code knownAt} or now), {@code from}/{@code to} on {@code at}.
+   * {@code order=recorded}: the persisted transitions in journal order, {@code from}/{@code to} on
+   * {@code recordedAt}. {@code knownAt}: only what was recorded at or before it.
+   */
+  private Route history(String customerId, String order, Optional<Instant> from, Optional<Instant> to, Optional<Instant> knownAt) {
+    if (order.equals("recorded")) {
+      return onSuccess(journal.history(customerId), found -> orUnknown(customerId, found, transitions -> new HistoryResponse(
+          customerId, order, transitions.stream()
+              .filter(t -> within(t.recordedAt(), from, to) && knownAt.map(k -> !t.recordedAt().isAfter(k)).orElse(true))
+              .map(t -> new HistoryEntry(t.sequenceNr(), t.segment(), t.direction(), t.at(), t.recordedAt(), t.cause()))
+              .toList())));
+    }
+    if (!order.equals("event")) {
+      throw new InvalidRequest("invalid_parameter", "order '" + order + "' is neither event nor recorded");
+    }
+    Instant now = clock.instant();
+    Instant end = to.orElseGet(() -> knownAt.filter(k -> k.isBefore(now)).orElse(now));
+    return onSuccess(journal.timeline(customerId, knownAt.orElse(null), end), found -> orUnknown(customerId, found,
+        changes -> new HistoryResponse(customerId, order, changes.stream()
+            .filter(c -> within(c.at(), from, to))
+            .map(c -> new HistoryEntry(null, c.segment(), c.direction(), c.at(), c.recordedAt(), c.cause()))
+            .toList())));
+  }
+
+  private static boolean within(Instant t, Optional<Instant> from, Optional<Instant> to) {
+    return from.map(f -> !t.isBefore(f)).orElse(true) && to.map(u -> !t.isAfter(u)).orElse(true);
   }
 
   private <T, R> Route orUnknown(String customerId, Optional<T> found, Function<T, R> body) {
@@ -97,11 +136,11 @@ public final class CustomerRoutes extends AllDirectives {
         JsonSupport.json());
   }
 
-  private static Instant instant(String text) {
+  private static Instant instant(String parameter, String text) {
     try {
       return OffsetDateTime.parse(text).toInstant();
     } catch (DateTimeException e) {
-      throw new InvalidRequest("invalid_parameter", "asOf '" + text + "' is not an ISO-8601 date-time with an offset, such as 2011-06-30T00:00:00Z");
+      throw new InvalidRequest("invalid_parameter", parameter + " '" + text + "' is not an ISO-8601 date-time with an offset, such as 2011-06-30T00:00:00Z");
     }
   }
 }

@@ -72,8 +72,9 @@ public final class SegmentRoutes extends AllDirectives {
 
   public record MembersPage(List<String> members, String nextCursor) {}
 
-  public record ChangeJson(String customerId, long sequenceNr, String segment, String direction, Instant at, Map<String, Object> cause,
-                           String cursor) {}
+  /** {@code at}: the event time from which the change holds; {@code recordedAt}: when the customer wrote it. */
+  public record ChangeJson(String customerId, long sequenceNr, String segment, String direction, Instant at, Instant recordedAt,
+                           Map<String, Object> cause, String cursor) {}
 
   public Route routes() {
     return pathPrefix("v1", () -> concat(
@@ -164,7 +165,7 @@ public final class SegmentRoutes extends AllDirectives {
             cause.put("trigger", c.trigger());
             cause.put("ruleVersion", c.ruleVersion());
             cause.put("values", c.values());
-            String data = JsonSupport.MAPPER.writeValueAsString(new ChangeJson(c.customerId(), c.sequenceNr(), c.segment(), c.direction(), c.at(), cause, cursor));
+            String data = JsonSupport.MAPPER.writeValueAsString(new ChangeJson(c.customerId(), c.sequenceNr(), c.segment(), c.direction(), c.at(), c.recordedAt(), cause, cursor));
             return ServerSentEvent.create(data, c.direction(), cursor);
           });
       Source<ServerSentEvent, NotUsed> withKeepAlive = follow ? events.keepAlive(Duration.ofSeconds(15), ServerSentEvent::heartbeat) : events;

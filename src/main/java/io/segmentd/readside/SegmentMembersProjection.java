@@ -63,8 +63,8 @@ public final class SegmentMembersProjection {
   }
 
   /** One transition as the handler sees it. */
-  record Transition(String segment, int bucket, String customerId, boolean entered, Instant at, EventEnvelope<Customer.Event> envelope,
-                    Customer.Cause cause) {}
+  record Transition(String segment, int bucket, String customerId, boolean entered, Instant at, Instant recordedAt,
+                    EventEnvelope<Customer.Event> envelope, Customer.Cause cause) {}
 
   /**
    * Applies a group of transitions: appends those not logged yet to the changes logs, then per
@@ -115,9 +115,9 @@ public final class SegmentMembersProjection {
       for (EventEnvelope<Customer.Event> envelope : envelopes) {
         String customerId = customerId(envelope.persistenceId());
         if (envelope.event() instanceof Customer.SegmentEntered e) {
-          transitions.add(new Transition(e.segment(), store.bucketOf(customerId), customerId, true, e.at(), envelope, e.cause()));
+          transitions.add(new Transition(e.segment(), store.bucketOf(customerId), customerId, true, e.at(), e.recordedAt(), envelope, e.cause()));
         } else if (envelope.event() instanceof Customer.SegmentExited e) {
-          transitions.add(new Transition(e.segment(), store.bucketOf(customerId), customerId, false, e.at(), envelope, e.cause()));
+          transitions.add(new Transition(e.segment(), store.bucketOf(customerId), customerId, false, e.at(), e.recordedAt(), envelope, e.cause()));
         }
       }
       Map<String, List<Transition>> byPartition = new LinkedHashMap<>();
@@ -195,7 +195,7 @@ public final class SegmentMembersProjection {
         for (Transition t : fresh) {
           long position = next.merge(t.segment(), heads.getOrDefault(t.segment(), 0L) + 1, (last, one) -> last + 1);
           SegmentChange row = new SegmentChange(t.segment(), slice, position, t.customerId(), t.envelope().sequenceNr(),
-              t.entered() ? "entered" : "exited", t.at(), t.cause().trigger(), t.cause().ruleVersion(), t.cause().values());
+              t.entered() ? "entered" : "exited", t.at(), t.recordedAt(), t.cause().trigger(), t.cause().ruleVersion(), t.cause().values());
           writes.add(new SegmentStore.LogEntry(row, t.bucket(), day(t)));
         }
         // Every row is written before any head moves over it (per log or key partition, one batch).

@@ -183,9 +183,9 @@ public final class SegmentStore {
    */
   CompletionStage<Done> logChange(SegmentChange change, int bucket, int day) {
     CompletionStage<Done> row = on(session.executeWrite("INSERT INTO " + keyspace + ".segment_change_log (segment, slice, part, position, customer_id, "
-            + "seq_nr, direction, at, cause_trigger, rule_version, cause_values) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            + "seq_nr, direction, at, recorded_at, cause_trigger, rule_version, cause_values) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         change.segment(), change.slice(), change.position() / LOG_PARTITION_ROWS, change.position(), change.customerId(), change.sequenceNr(),
-        change.direction(), change.at(), change.trigger(), change.ruleVersion(), change.values()));
+        change.direction(), change.at(), change.recordedAt(), change.trigger(), change.ruleVersion(), change.values()));
     CompletionStage<Done> key = on(session.executeWrite("INSERT INTO " + keyspace + ".segment_change_keys (bucket, day, customer_id, seq_nr, segment, "
         + "position) VALUES (?, ?, ?, ?, ?, ?)", bucket, day, change.customerId(), change.sequenceNr(), change.segment(), change.position()));
     return row.thenCombine(key, (r, k) -> Done.getInstance());
@@ -206,7 +206,8 @@ public final class SegmentStore {
   CompletionStage<Done> logChanges(List<LogEntry> entries, int parallelism) {
     if (entries.isEmpty()) return CompletableFuture.completedFuture(Done.getInstance());
     CompletionStage<PreparedStatement> logRow = on(session.prepare("INSERT INTO " + keyspace + ".segment_change_log (segment, slice, part, "
-        + "position, customer_id, seq_nr, direction, at, cause_trigger, rule_version, cause_values) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+        + "position, customer_id, seq_nr, direction, at, recorded_at, cause_trigger, rule_version, cause_values) "
+        + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
     CompletionStage<PreparedStatement> keyRow = on(session.prepare("INSERT INTO " + keyspace + ".segment_change_keys (bucket, day, customer_id, "
         + "seq_nr, segment, position) VALUES (?, ?, ?, ?, ?, ?)"));
     return logRow.thenCombine(keyRow, (log, key) -> {
@@ -215,7 +216,7 @@ public final class SegmentStore {
         SegmentChange c = e.change();
         long part = c.position() / LOG_PARTITION_ROWS;
         byPartition.computeIfAbsent("log/" + c.segment() + "/" + c.slice() + "/" + part, k -> new ArrayList<>())
-            .add(log.bind(c.segment(), c.slice(), part, c.position(), c.customerId(), c.sequenceNr(), c.direction(), c.at(), c.trigger(),
+            .add(log.bind(c.segment(), c.slice(), part, c.position(), c.customerId(), c.sequenceNr(), c.direction(), c.at(), c.recordedAt(), c.trigger(),
                 c.ruleVersion(), c.values()));
         byPartition.computeIfAbsent("key/" + e.bucket() + "/" + e.day(), k -> new ArrayList<>())
             .add(key.bind(e.bucket(), e.day(), c.customerId(), c.sequenceNr(), c.segment(), c.position()));
@@ -349,13 +350,13 @@ public final class SegmentStore {
     CompletionStage<List<SegmentChange>> read = CompletableFuture.completedFuture(new ArrayList<>());
     for (long part = (after + 1) / LOG_PARTITION_ROWS; part <= upTo / LOG_PARTITION_ROWS; part++) {
       long p = part;
-      read = read.thenCompose(changes -> on(session.selectAll("SELECT position, customer_id, seq_nr, direction, at, cause_trigger, rule_version, "
+      read = read.thenCompose(changes -> on(session.selectAll("SELECT position, customer_id, seq_nr, direction, at, recorded_at, cause_trigger, rule_version, "
               + "cause_values FROM " + keyspace + ".segment_change_log WHERE segment = ? AND slice = ? AND part = ? AND position > ? AND position <= ?",
               segment, slice, p, after, upTo))
           .thenApply(rows -> {
             for (Row row : rows) {
               changes.add(new SegmentChange(segment, slice, row.getLong("position"), row.getString("customer_id"), row.getLong("seq_nr"),
-                  row.getString("direction"), row.getInstant("at"), row.getString("cause_trigger"), row.getInt("rule_version"),
+                  row.getString("direction"), row.getInstant("at"), row.getInstant("recorded_at"), row.getString("cause_trigger"), row.getInt("rule_version"),
                   row.getMap("cause_values", String.class, String.class)));
             }
             return changes;

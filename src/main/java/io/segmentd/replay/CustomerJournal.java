@@ -35,8 +35,8 @@ public final class CustomerJournal {
     this.profileSettings = profileSettings;
   }
 
-  /** A recorded transition, in journal order. */
-  public record Transition(long sequenceNr, String segment, String direction, Instant at, Customer.Cause cause) {}
+  /** A recorded transition, in journal order: {@code at} in event time, {@code recordedAt} when it was written. */
+  public record Transition(long sequenceNr, String segment, String direction, Instant at, Instant recordedAt, Customer.Cause cause) {}
 
   /** Memberships as of {@code asOf}, from the facts whose event time is at or before it. */
   public record AsOf(Profile profile, Map<String, Membership> segments) {}
@@ -52,6 +52,28 @@ public final class CustomerJournal {
       if (envelopes.isEmpty()) return Optional.empty();
       Profile profile = fold(envelopes.stream().map(EventEnvelope::event).toList(), asOf, profileSettings);
       return Optional.of(new AsOf(profile, engine.evaluate(profile, asOf)));
+    });
+  }
+
+  /**
+   * The customer as of {@code asOf} from a fold of its journal up to it: every field (totals,
+   * first and last seen, purchasing, segments) counts only facts at or before {@code asOf}
+   * (before its first fact: zero events, no segments).
+   */
+  public CompletionStage<Optional<Customer.CustomerView>> viewAsOf(String customerId, Instant asOf) {
+    return envelopes(customerId).thenApply(envelopes -> {
+      // Unknown only without a journal: a customer asked about before its first fact is known, with nothing yet.
+      if (envelopes.isEmpty()) return Optional.empty();
+      Profile profile = fold(envelopes.stream().map(EventEnvelope::event).toList(), asOf, profileSettings);
+      return Optional.of(Customer.CustomerView.of(customerId, asOf, profile, engine, java.util.Set.of(), true));
+    });
+  }
+
+  /** The timeline in event time up to {@code to} derived from the facts recorded by {@code knownAt} (null: all); see {@link EventTimeline}. */
+  public CompletionStage<Optional<List<EventTimeline.Change>>> timeline(String customerId, Instant knownAt, Instant to) {
+    return envelopes(customerId).thenApply(envelopes -> {
+      if (envelopes.isEmpty()) return Optional.empty();
+      return Optional.of(EventTimeline.derive(envelopes.stream().map(EventEnvelope::event).toList(), engine, profileSettings, knownAt, to));
     });
   }
 
@@ -74,9 +96,9 @@ public final class CustomerJournal {
       List<Transition> transitions = new ArrayList<>();
       for (EventEnvelope envelope : envelopes) {
         if (envelope.event() instanceof Customer.SegmentEntered e) {
-          transitions.add(new Transition(envelope.sequenceNr(), e.segment(), "entered", e.at(), e.cause()));
+          transitions.add(new Transition(envelope.sequenceNr(), e.segment(), "entered", e.at(), e.recordedAt(), e.cause()));
         } else if (envelope.event() instanceof Customer.SegmentExited e) {
-          transitions.add(new Transition(envelope.sequenceNr(), e.segment(), "exited", e.at(), e.cause()));
+          transitions.add(new Transition(envelope.sequenceNr(), e.segment(), "exited", e.at(), e.recordedAt(), e.cause()));
         }
       }
       return Optional.of(transitions);

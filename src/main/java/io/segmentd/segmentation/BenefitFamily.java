@@ -54,9 +54,8 @@ public record BenefitFamily(Duration window, double minEvidence, List<Rule> rule
     return false;
   }
 
-  @Override
-  public List<Membership> evaluate(Profile profile, Instant asOf) {
-    // Whole counts per rule first, then weights: the scores do not depend on how events are grouped.
+  /** Weighted evidence per benefit in the window: whole counts per rule first, then weights, so grouping never changes a score. */
+  private Map<String, Double> scores(Profile profile, Instant asOf) {
     long[] matches = new long[rules.size()];
     for (Fact fact : profile.window(asOf, window)) {
       for (int i = 0; i < rules.size(); i++) {
@@ -67,6 +66,12 @@ public record BenefitFamily(Duration window, double minEvidence, List<Rule> rule
     for (int i = 0; i < rules.size(); i++) {
       if (matches[i] > 0) scores.merge(rules.get(i).benefit(), rules.get(i).weight() * matches[i], Double::sum);
     }
+    return scores;
+  }
+
+  @Override
+  public List<Membership> evaluate(Profile profile, Instant asOf) {
+    Map<String, Double> scores = scores(profile, asOf);
     String best = null;
     double bestScore = 0;
     boolean tie = false;
@@ -82,6 +87,14 @@ public record BenefitFamily(Duration window, double minEvidence, List<Rule> rule
     if (best == null || tie || bestScore < minEvidence) return List.of();
     return List.of(new Membership(SegmentId.of(name(), best), Map.of("evidence", Double.toString(bestScore),
         "scores", scores.toString())));
+  }
+
+  /** The left benefit's own evidence beside every score (there may be no membership left to take values from). */
+  @Override
+  public Map<String, String> explain(String segment, Profile profile, Instant asOf, List<Membership> evaluated) {
+    Map<String, Double> scores = scores(profile, asOf);
+    String benefit = segment.substring(segment.indexOf(':') + 1);
+    return Map.of("evidence", Double.toString(scores.getOrDefault(benefit, 0.0)), "scores", scores.toString());
   }
 
   @Override

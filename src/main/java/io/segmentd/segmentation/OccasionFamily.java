@@ -79,19 +79,17 @@ public record OccasionFamily(
     return "occasion";
   }
 
-  @Override
-  public List<Membership> evaluate(Profile profile, Instant asOf) {
-    List<Membership> memberships = new ArrayList<>();
+  /** What the family's segments read as of an instant: orders per calendar window, interactions per weekend and part of day. */
+  private record Tally(int orders, Map<String, Long> ordersPerCalendar, long interactions, long weekend, Map<String, Long> perPart) {}
+
+  private Tally tally(Profile profile, Instant asOf) {
     ZoneId known = profile.knownZoneAsOf(asOf);
     Instant from = asOf.minus(window);
     List<Order> orders = profile.ordersAsOf(asOf).stream().filter(o -> o.at().isAfter(from)).toList();
     ZoneId orderZone = known != null ? known : java.time.ZoneOffset.UTC;
+    Map<String, Long> perCalendar = new LinkedHashMap<>();
     for (CalendarWindow calendar : calendarWindows) {
-      long inside = orders.stream().filter(o -> calendar.contains(MonthDay.from(o.at().atZone(orderZone)))).count();
-      if (orders.size() >= calendarMinOrders && inside >= calendarMinShare * orders.size()) {
-        memberships.add(new Membership(SegmentId.of(name(), calendar.name()),
-            Map.of("ordersInWindow", Long.toString(inside), "orders", Integer.toString(orders.size()))));
-      }
+      perCalendar.put(calendar.name(), orders.stream().filter(o -> calendar.contains(MonthDay.from(o.at().atZone(orderZone)))).count());
     }
     // A step divides a quarter hour, so every event of a group falls on the same local day and hour.
     List<Fact> inWindow = profile.window(asOf, window);
@@ -111,19 +109,53 @@ public record OccasionFamily(
         }
       }
     }
-    long of = total;
-    if (total >= weekendMinInteractions && weekend >= weekendMinShare * total) {
-      memberships.add(new Membership(SegmentId.of(name(), "weekend"),
-          Map.of("weekendInteractions", Long.toString(weekend), "interactions", Long.toString(total))));
+    return new Tally(orders.size(), perCalendar, total, weekend, counts);
+  }
+
+  @Override
+  public List<Membership> evaluate(Profile profile, Instant asOf) {
+    List<Membership> memberships = new ArrayList<>();
+    Tally tally = tally(profile, asOf);
+    for (CalendarWindow calendar : calendarWindows) {
+      long inside = tally.ordersPerCalendar().get(calendar.name());
+      if (tally.orders() >= calendarMinOrders && inside >= calendarMinShare * tally.orders()) {
+        memberships.add(new Membership(SegmentId.of(name(), calendar.name()), calendarValues(tally, calendar.name())));
+      }
     }
+    long total = tally.interactions();
+    if (total >= weekendMinInteractions && tally.weekend() >= weekendMinShare * total) {
+      memberships.add(new Membership(SegmentId.of(name(), "weekend"), weekendValues(tally)));
+    }
+    Map<String, Long> counts = tally.perPart();
     if (total >= dayPartMinInteractions) {
       counts.entrySet().stream().max(Map.Entry.comparingByValue())
-          .filter(best -> best.getValue() >= dayPartMinShare * of)
+          .filter(best -> best.getValue() >= dayPartMinShare * total)
           .filter(best -> counts.values().stream().filter(v -> v.equals(best.getValue())).count() == 1)
-          .ifPresent(best -> memberships.add(new Membership(SegmentId.of(name(), best.getKey()),
-              Map.of("interactions", Long.toString(best.getValue()), "of", Long.toString(of)))));
+          .ifPresent(best -> memberships.add(new Membership(SegmentId.of(name(), best.getKey()), partValues(tally, best.getKey()))));
     }
     return memberships;
+  }
+
+  /** Each segment is its own share: a calendar window's orders, the weekend's or a part of day's interactions. */
+  @Override
+  public Map<String, String> explain(String segment, Profile profile, Instant asOf, List<Membership> evaluated) {
+    Tally tally = tally(profile, asOf);
+    String name = segment.substring(segment.indexOf(':') + 1);
+    if (tally.ordersPerCalendar().containsKey(name)) return calendarValues(tally, name);
+    if (name.equals("weekend")) return weekendValues(tally);
+    return partValues(tally, name);
+  }
+
+  private static Map<String, String> calendarValues(Tally tally, String calendar) {
+    return Map.of("ordersInWindow", Long.toString(tally.ordersPerCalendar().get(calendar)), "orders", Integer.toString(tally.orders()));
+  }
+
+  private static Map<String, String> weekendValues(Tally tally) {
+    return Map.of("weekendInteractions", Long.toString(tally.weekend()), "interactions", Long.toString(tally.interactions()));
+  }
+
+  private static Map<String, String> partValues(Tally tally, String part) {
+    return Map.of("interactions", Long.toString(tally.perPart().getOrDefault(part, 0L)), "of", Long.toString(tally.interactions()));
   }
 
   @Override

@@ -88,26 +88,45 @@ public record PurchasingFamily(
     List<Membership> memberships = new ArrayList<>();
     rfm(profile, asOf).ifPresent(rfm -> {
       int fm = (rfm.f() + rfm.m() + 1) / 2;
-      cells.stream().filter(c -> c.contains(rfm.r(), fm)).findFirst().ifPresent(cell -> {
-        Map<String, String> values = new LinkedHashMap<>();
-        values.put("r", Integer.toString(rfm.r()));
-        values.put("f", Integer.toString(rfm.f()));
-        values.put("m", Integer.toString(rfm.m()));
-        values.put("recencyDays", Long.toString(rfm.recencyDays()));
-        values.put("frequency", Integer.toString(rfm.frequency()));
-        values.put("monetary", rfm.monetary().toPlainString());
-        memberships.add(new Membership(SegmentId.of(name(), cell.name()), Map.copyOf(values)));
-      });
+      cells.stream().filter(c -> c.contains(rfm.r(), fm)).findFirst().ifPresent(cell ->
+          memberships.add(new Membership(SegmentId.of(name(), cell.name()), rfmValues(rfm))));
     });
     abandonedCheckout(profile, asOf).ifPresent(checkout -> memberships.add(new Membership(
         SegmentId.of(name(), "cart-abandoner"), Map.of("checkoutStartedAt", checkout.toString()))));
     List<Order> orders = profile.ordersAsOf(asOf);
-    long discounted = orders.stream().filter(Order::discounted).count();
-    if (orders.size() >= discountMinOrders && discounted >= discountMinShare * orders.size()) {
-      memberships.add(new Membership(SegmentId.of(name(), "discount-seeker"),
-          Map.of("discountedOrders", Long.toString(discounted), "orders", Integer.toString(orders.size()))));
+    if (orders.size() >= discountMinOrders && discounted(orders) >= discountMinShare * orders.size()) {
+      memberships.add(new Membership(SegmentId.of(name(), "discount-seeker"), discountValues(orders)));
     }
     return memberships;
+  }
+
+  /** The family holds three measures: an RFM cell is explained by the scores, the others by their own values. */
+  @Override
+  public Map<String, String> explain(String segment, Profile profile, Instant asOf, List<Membership> evaluated) {
+    if (segment.equals(SegmentId.of(name(), "cart-abandoner"))) {
+      return latestCheckout(profile, asOf).map(c -> Map.of("checkoutStartedAt", c.toString())).orElse(Map.of());
+    }
+    if (segment.equals(SegmentId.of(name(), "discount-seeker"))) return discountValues(profile.ordersAsOf(asOf));
+    return rfm(profile, asOf).map(PurchasingFamily::rfmValues).orElse(Map.of());
+  }
+
+  private static Map<String, String> rfmValues(Rfm rfm) {
+    Map<String, String> values = new LinkedHashMap<>();
+    values.put("r", Integer.toString(rfm.r()));
+    values.put("f", Integer.toString(rfm.f()));
+    values.put("m", Integer.toString(rfm.m()));
+    values.put("recencyDays", Long.toString(rfm.recencyDays()));
+    values.put("frequency", Integer.toString(rfm.frequency()));
+    values.put("monetary", rfm.monetary().toPlainString());
+    return Map.copyOf(values);
+  }
+
+  private static long discounted(List<Order> orders) {
+    return orders.stream().filter(Order::discounted).count();
+  }
+
+  private static Map<String, String> discountValues(List<Order> orders) {
+    return Map.of("discountedOrders", Long.toString(discounted(orders)), "orders", Integer.toString(orders.size()));
   }
 
   /** The latest checkout start at or before asOf, if no order followed it and it is old enough but not expired. */

@@ -120,6 +120,22 @@ public final class SegmentEngine {
     return memberships;
   }
 
+  /**
+   * The values that ended a membership of {@code segment} at {@code asOf} (an exit's cause): its
+   * family's explanation of that segment then, e.g. the RFM scores for an RFM cell. {@code
+   * evaluated}: every membership at {@code asOf}.
+   */
+  public Map<String, String> exitValues(String segment, Profile profile, Instant asOf, Map<String, Membership> evaluated) {
+    if (custom.definition(segment).isPresent()) return custom.explain(segment, profile, asOf, evaluated);
+    String family = SegmentId.family(segment);
+    for (SegmentFamily f : families) {
+      if (!f.name().equals(family)) continue;
+      List<Membership> own = evaluated.values().stream().filter(m -> m.family().equals(family)).toList();
+      return f.explain(segment, profile, asOf, own);
+    }
+    return Map.of();
+  }
+
   /** What the rules read of events, grouped in steps of {@code resolution}: what a profile must keep. */
   public FactShape factShape(Duration resolution) {
     FactShape.Builder shape = new FactShape.Builder(resolution);

@@ -168,7 +168,7 @@ class ClusterIntegrationTest {
 
     int other = survivors.iterator().next();
     Awaitility.await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
-      JsonNode history = cluster.api(other).get("/v1/customers/" + customer + "/history").json();
+      JsonNode history = cluster.api(other).get("/v1/customers/" + customer + "/history?order=recorded").json();
       List<String> exits = new ArrayList<>();
       for (JsonNode t : history.get("transitions")) {
         if (t.get("segment").asText().equals("custom:just-pinged") && t.get("direction").asText().equals("exited")) {
@@ -246,7 +246,7 @@ class ClusterIntegrationTest {
     // joined, left and died, got every transition of the segment exactly once.
     List<String> expected = new ArrayList<>();
     for (int c = 0; c < load.customers(); c++) {
-      for (JsonNode t : cluster.api(1).get("/v1/customers/" + load.customer(c) + "/history").json().get("transitions")) {
+      for (JsonNode t : cluster.api(1).get("/v1/customers/" + load.customer(c) + "/history?order=recorded").json().get("transitions")) {
         if (t.get("segment").asText().equals(follower.segment)) {
           expected.add(load.customer(c) + "/" + t.get("sequenceNr").asLong() + "/" + t.get("direction").asText());
         }

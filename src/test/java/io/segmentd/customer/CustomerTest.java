@@ -61,6 +61,11 @@ class CustomerTest {
     return kit.runCommand(replyTo -> new Customer.RecordEvents(List.of(events), replyTo));
   }
 
+  private static BehaviorEvent checkout(String messageId, String at) {
+    return new BehaviorEvent(messageId, io.segmentd.segmentation.EventType.TRACK, "Checkout Started", Instant.parse(at),
+        Instant.parse(at), null, Map.of());
+  }
+
   @Test
   void recordPersistsTheBatchThenReplies() {
     var result = record(order("m1", "2024-02-20T10:00:00Z", "o1", "19.99"), page("m2", "2024-02-21T10:00:00Z"));
@@ -89,35 +94,56 @@ class CustomerTest {
   }
 
   @Test
-  void transitionsArePersistedWithTheirCause() {
+  void transitionsArePersistedWithTheirCauseAtTheirEventTime() {
+    clock.set(Instant.parse("2024-02-29T11:00:00Z"));
     var result = record(order("m1", "2024-02-20T10:00:00Z", "o1", "10.00"), page("m2", "2024-02-29T10:00:00Z"));
 
     List<Event> transitions = result.events().subList(1, result.events().size());
-    assertEquals(List.of("engagement:occasional", "journey:customer", "loyalty:one-time", "purchasing:new", "usage:light"),
-        transitions.stream().map(e -> ((Customer.SegmentEntered) e).segment()).toList());
-    assertEquals(new Customer.SegmentEntered("loyalty:one-time", clock.instant(),
-            new Customer.Cause("m2", 1, Map.of("orders", "1", "daysSinceLastOrder", "9"))), transitions.get(2));
+    assertEquals(List.of("+engagement:occasional@2024-02-20T10:00:00Z/m1", "+journey:customer@2024-02-20T10:00:00Z/m1",
+            "+loyalty:one-time@2024-02-20T10:00:00Z/m1", "+purchasing:new@2024-02-20T10:00:00Z/m1", "+usage:light@2024-02-20T10:00:00Z/m1"),
+        transitions.stream().map(CustomerTest::segmentOf).toList());
+    // the order holds from its own time; segmentd learned it at the clock's instant
+    assertEquals(new Customer.SegmentEntered("loyalty:one-time", Instant.parse("2024-02-20T10:00:00Z"),
+            new Customer.Cause("m1", 1, Map.of("orders", "1", "daysSinceLastOrder", "0")), clock.instant()), transitions.get(2));
     assertEquals(List.of("engagement:occasional", "journey:customer", "loyalty:one-time", "purchasing:new", "usage:light"),
         List.copyOf(result.state().getSegments().keySet()));
 
+    clock.set(Instant.parse("2024-02-29T12:00:00Z"));
+    Instant at = clock.instant();
     var second = record(order("m3", "2024-02-29T12:00:00Z", "o2", "5.00"));
     assertEquals(List.of(
-        new Customer.SegmentExited("journey:customer", clock.instant(),
-            new Customer.Cause("m3", 1, Map.of("stage", "repeat", "orders", "2"))),
-        new Customer.SegmentExited("loyalty:one-time", clock.instant(),
-            new Customer.Cause("m3", 1, Map.of("orders", "2", "daysSinceLastOrder", "0", "medianGapDays", "9"))),
-        new Customer.SegmentExited("purchasing:new", clock.instant(),
-            new Customer.Cause("m3", 1, Map.of("r", "5", "f", "2", "m", "1", "recencyDays", "0", "frequency", "2", "monetary", "15.00"))),
-        new Customer.SegmentEntered("journey:repeat", clock.instant(),
-            new Customer.Cause("m3", 1, Map.of("stage", "repeat", "orders", "2"))),
-        new Customer.SegmentEntered("loyalty:repeat", clock.instant(),
-            new Customer.Cause("m3", 1, Map.of("orders", "2", "daysSinceLastOrder", "0", "medianGapDays", "9"))),
+        new Customer.SegmentExited("journey:customer", at,
+            new Customer.Cause("m3", 1, Map.of("stage", "repeat", "orders", "2")), at),
+        new Customer.SegmentExited("loyalty:one-time", at,
+            new Customer.Cause("m3", 1, Map.of("orders", "2", "daysSinceLastOrder", "0", "medianGapDays", "9")), at),
+        new Customer.SegmentExited("purchasing:new", at,
+            new Customer.Cause("m3", 1, Map.of("r", "5", "f", "2", "m", "1", "recencyDays", "0", "frequency", "2", "monetary", "15.00")), at),
+        new Customer.SegmentEntered("journey:repeat", at,
+            new Customer.Cause("m3", 1, Map.of("stage", "repeat", "orders", "2")), at),
+        new Customer.SegmentEntered("loyalty:repeat", at,
+            new Customer.Cause("m3", 1, Map.of("orders", "2", "daysSinceLastOrder", "0", "medianGapDays", "9")), at),
         // two of three interactions before noon
-        new Customer.SegmentEntered("occasion:morning", clock.instant(),
-            new Customer.Cause("m3", 1, Map.of("interactions", "2", "of", "3"))),
-        new Customer.SegmentEntered("purchasing:potential-loyalist", clock.instant(),
-            new Customer.Cause("m3", 1, Map.of("r", "5", "f", "2", "m", "1", "recencyDays", "0", "frequency", "2", "monetary", "15.00")))),
+        new Customer.SegmentEntered("occasion:morning", at,
+            new Customer.Cause("m3", 1, Map.of("interactions", "2", "of", "3")), at),
+        new Customer.SegmentEntered("purchasing:potential-loyalist", at,
+            new Customer.Cause("m3", 1, Map.of("r", "5", "f", "2", "m", "1", "recencyDays", "0", "frequency", "2", "monetary", "15.00")), at)),
         second.events().subList(1, second.events().size()));
+  }
+
+  @Test
+  void anExitCarriesTheValuesOfTheSegmentItLeft() {
+    clock.set(Instant.parse("2024-02-03T00:00:00Z"));
+    // an RFM cell and an abandoned cart at once: both purchasing, with different values
+    record(order("m1", "2024-02-01T10:00:00Z", "o1", "10.00"), checkout("m2", "2024-02-02T10:00:00Z"));
+    clock.set(Instant.parse("2024-02-04T10:00:00Z"));
+    var second = record(order("m3", "2024-02-04T10:00:00Z", "o2", "5.00"));
+    Map<String, Map<String, String>> exits = new java.util.TreeMap<>();
+    for (Event e : second.events()) {
+      if (e instanceof Customer.SegmentExited ex && ex.segment().startsWith("purchasing:")) exits.put(ex.segment(), ex.cause().values());
+    }
+    assertEquals(Map.of(
+        "purchasing:cart-abandoner", Map.of("checkoutStartedAt", "2024-02-02T10:00:00Z"),
+        "purchasing:new", Map.of("r", "5", "f", "2", "m", "1", "recencyDays", "0", "frequency", "2", "monetary", "15.00")), exits);
   }
 
   @Test
@@ -125,7 +151,7 @@ class CustomerTest {
     Customer customer = new Customer("c-1", TestSettings.customer(Map.of()), clock, ReevaluationScheduler.NONE, null, null);
     assertTrue(customer.tagsFor(new Customer.EventsRecorded(List.of(), clock.instant())).isEmpty());
     assertEquals(java.util.Set.of(Customer.tagFor("c-1", 8)),
-        customer.tagsFor(new Customer.SegmentEntered("engagement:high", clock.instant(), new Customer.Cause("m", 1, Map.of()))));
+        customer.tagsFor(new Customer.SegmentEntered("engagement:high", clock.instant(), new Customer.Cause("m", 1, Map.of()), clock.instant())));
   }
 
   @Test
@@ -202,8 +228,8 @@ class CustomerTest {
     assertEquals(List.of("facts",
         "-usage:light@2024-03-29T09:00:00Z/time", "+usage:inactive@2024-03-29T09:00:00Z/time",
         "-engagement:occasional@2024-03-31T09:00:00Z/time", "+engagement:dormant@2024-03-31T09:00:00Z/time",
-        "-engagement:dormant@2024-04-02T00:00:00Z/m2", "-usage:inactive@2024-04-02T00:00:00Z/m2",
-        "+engagement:occasional@2024-04-02T00:00:00Z/m2", "+usage:light@2024-04-02T00:00:00Z/m2"),
+        "-engagement:dormant@2024-04-01T23:00:00Z/m2", "-usage:inactive@2024-04-01T23:00:00Z/m2",
+        "+engagement:occasional@2024-04-01T23:00:00Z/m2", "+usage:light@2024-04-01T23:00:00Z/m2"),
         result.events().stream().map(CustomerTest::segmentOf).toList());
   }
 
@@ -235,5 +261,44 @@ class CustomerTest {
     clock.set(Instant.parse("2024-03-01T10:00:31Z"));
     var woken = kit.<StatusReply<org.apache.pekko.Done>>runCommand(replyTo -> new Customer.Reevaluate(Instant.parse("2024-03-01T10:00:30Z"), replyTo));
     assertTrue(woken.events().stream().map(CustomerTest::segmentOf).toList().contains("+engagement:occasional@2024-03-01T10:00:30Z/time"));
+  }
+
+  @Test
+  void aBatchInOrderIsWalkedInEventTimeWithTheChangesTimeCausesInBetween() {
+    clock.set(Instant.parse("2024-02-15T12:00:00Z"));
+    var result = record(page("m2", "2024-02-15T10:00:00Z"), page("m1", "2024-01-01T10:00:00Z"));
+    assertEquals(List.of("facts",
+        "+engagement:occasional@2024-01-01T10:00:00Z/m1", "+journey:awareness@2024-01-01T10:00:00Z/m1", "+usage:light@2024-01-01T10:00:00Z/m1",
+        // the page leaves the usage (28 days) and engagement (30 days) windows in between
+        "-usage:light@2024-01-29T10:00:00Z/time", "+usage:inactive@2024-01-29T10:00:00Z/time",
+        "-engagement:occasional@2024-01-31T10:00:00Z/time", "+engagement:dormant@2024-01-31T10:00:00Z/time",
+        "-engagement:dormant@2024-02-15T10:00:00Z/m2", "-usage:inactive@2024-02-15T10:00:00Z/m2",
+        "+engagement:occasional@2024-02-15T10:00:00Z/m2", "+usage:light@2024-02-15T10:00:00Z/m2"),
+        result.events().stream().map(CustomerTest::segmentOf).toList());
+    for (Event e : result.events().subList(1, result.events().size())) {
+      assertEquals(clock.instant(), e instanceof Customer.SegmentEntered en ? en.recordedAt() : ((Customer.SegmentExited) e).recordedAt());
+    }
+  }
+
+  @Test
+  void aLateEventGivesOnlyTheNetTransitionsAtTheEventTimesTheyHoldFrom() {
+    clock.set(Instant.parse("2024-02-15T12:00:00Z"));
+    record(page("m1", "2024-01-01T10:00:00Z"), page("m2", "2024-02-15T10:00:00Z"));
+    var late = record(order("late", "2024-01-05T10:00:00Z", "o1", "10.00"));
+    assertEquals(List.of("facts",
+        "-journey:awareness@2024-01-05T10:00:00Z/late",
+        "+journey:customer@2024-01-05T10:00:00Z/late", "+loyalty:one-time@2024-01-05T10:00:00Z/late",
+        // three morning interactions from the second page on
+        "+occasion:morning@2024-02-15T10:00:00Z/late",
+        // new at the order, promising once it is more than 30 days old: only the final run is news
+        "+purchasing:promising@2024-02-04T10:00:00.000000001Z/late"),
+        late.events().stream().map(CustomerTest::segmentOf).toList());
+  }
+
+  @Test
+  void oldTransitionsWithoutARecordedTimeReadTheirEventTime() {
+    Instant at = Instant.parse("2024-01-01T10:00:00Z");
+    assertEquals(at, new Customer.SegmentEntered("engagement:high", at, new Customer.Cause("m", 1, Map.of()), null).recordedAt());
+    assertEquals(at, new Customer.SegmentExited("engagement:high", at, new Customer.Cause("m", 1, Map.of()), null).recordedAt());
   }
 }

@@ -53,7 +53,7 @@ class ExactExpiryIntegrationTest {
       clock.set(Instant.parse("2024-03-01T00:30:00Z"));
 
       Awaitility.await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
-        JsonNode history = api.get("/v1/customers/quiet/history").json();
+        JsonNode history = api.get("/v1/customers/quiet/history?order=recorded").json();
         List<String> timeCaused = new ArrayList<>();
         for (JsonNode t : history.get("transitions")) {
           if (t.get("cause").get("trigger").asText().equals("time")) {
@@ -62,8 +62,9 @@ class ExactExpiryIntegrationTest {
         }
         assertEquals(List.of("exited engagement:occasional 2024-03-01T00:09:00Z", "entered engagement:dormant 2024-03-01T00:09:00Z"), timeCaused);
       });
-      JsonNode exit = StreamSupport.stream(api.get("/v1/customers/quiet/history").json().get("transitions").spliterator(), false)
-          .filter(t -> t.get("direction").asText().equals("exited")).findFirst().orElseThrow();
+      JsonNode exit = StreamSupport.stream(api.get("/v1/customers/quiet/history?order=recorded").json().get("transitions").spliterator(), false)
+          .filter(t -> t.get("direction").asText().equals("exited") && t.get("segment").asText().equals("engagement:occasional"))
+          .findFirst().orElseThrow();
       assertEquals(1, exit.get("cause").get("ruleVersion").asInt());
       assertEquals("0", exit.get("cause").get("values").get("interactions").asText());
       assertFalse(segments(api).contains("engagement:occasional"));

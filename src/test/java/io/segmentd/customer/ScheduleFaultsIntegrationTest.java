@@ -111,7 +111,7 @@ class ScheduleFaultsIntegrationTest {
 
       // A stale row, as an entity that crashed before deleting it could leave: its wake-up changes
       // nothing, the customer writes its next instant again, and the waker deletes the stale row.
-      int transitions = api.get("/v1/customers/mover/history").json().get("transitions").size();
+      int transitions = api.get("/v1/customers/mover/history?order=recorded").json().get("transitions").size();
       CassandraSession session = CassandraSessionRegistry.get(node.system()).sessionFor("pekko.persistence.cassandra");
       Instant stale = clock.instant().minusSeconds(10);
       new CassandraReevaluationSchedule(session, node.system(), keyspace, 8).schedule("mover", stale).toCompletableFuture().get();
@@ -121,13 +121,13 @@ class ScheduleFaultsIntegrationTest {
         assertEquals(List.of(first, second, second), recording.get().attempts().stream().map(FlakyScheduler.Call::due).toList());
         assertEquals(List.of(second), dueRows(node, keyspace, "mover"));
       });
-      assertEquals(transitions, api.get("/v1/customers/mover/history").json().get("transitions").size());
+      assertEquals(transitions, api.get("/v1/customers/mover/history?order=recorded").json().get("transitions").size());
     }
   }
 
   private static List<String> timeCaused(ApiClient api, String customerId) {
     List<String> timeCaused = new ArrayList<>();
-    for (JsonNode t : api.get("/v1/customers/" + customerId + "/history").json().get("transitions")) {
+    for (JsonNode t : api.get("/v1/customers/" + customerId + "/history?order=recorded").json().get("transitions")) {
       if (t.get("cause").get("trigger").asText().equals("time")) {
         timeCaused.add(t.get("direction").asText() + " " + t.get("segment").asText() + " " + t.get("at").asText());
       }

@@ -163,7 +163,7 @@ class ChangesStreamIntegrationTest {
     for (int w = 0; w < WRITERS; w++) {
       for (int c = 0; c < CUSTOMERS_PER_WRITER; c++) {
         String customer = "w" + w + "-c" + c;
-        for (JsonNode t : api.get("/v1/customers/" + customer + "/history").json().get("transitions")) {
+        for (JsonNode t : api.get("/v1/customers/" + customer + "/history?order=recorded").json().get("transitions")) {
           if (t.get("segment").asText().equals(segment)) {
             transitions.add(customer + "/" + t.get("sequenceNr").asLong() + "/" + t.get("direction").asText());
           }

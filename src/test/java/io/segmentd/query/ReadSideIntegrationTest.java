@@ -167,7 +167,7 @@ class ReadSideIntegrationTest {
     String segment = "purchasing:new";
     Set<String> journal = new TreeSet<>();
     for (int c = 0; c < CUSTOMERS + 600; c++) {
-      for (JsonNode t : api.get("/v1/customers/c-" + c + "/history").json().get("transitions")) {
+      for (JsonNode t : api.get("/v1/customers/c-" + c + "/history?order=recorded").json().get("transitions")) {
         if (t.get("segment").asText().equals(segment)) journal.add("c-" + c + "/" + t.get("sequenceNr").asLong() + "/" + t.get("direction").asText());
       }
     }

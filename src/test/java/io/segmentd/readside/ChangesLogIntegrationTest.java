@@ -158,7 +158,7 @@ class ChangesLogIntegrationTest {
 
   /** What an attempt that crashed between its row writes and its commit leaves behind. */
   private static void logWithoutCommit(String segment, int slice, long position, String customerId, long writtenAt) throws Exception {
-    store.logChange(new SegmentChange(segment, slice, position, customerId, 1, "entered", Instant.ofEpochMilli(writtenAt), "m-" + customerId, 1,
+    store.logChange(new SegmentChange(segment, slice, position, customerId, 1, "entered", Instant.ofEpochMilli(writtenAt), Instant.ofEpochMilli(writtenAt), "m-" + customerId, 1,
         Map.of()), store.bucketOf(customerId), (int) Math.floorDiv(writtenAt, 86_400_000L)).toCompletableFuture().get(10, TimeUnit.SECONDS);
   }
 
@@ -175,12 +175,14 @@ class ChangesLogIntegrationTest {
   /** A SegmentEntered as events-by-tag delivers it: its offset is the time of its journal write. */
   private static EventEnvelope<Customer.Event> entered(String customerId, long sequenceNr, String segment, long writtenAt) {
     return envelope(customerId, sequenceNr, writtenAt,
-        new Customer.SegmentEntered(segment, Instant.ofEpochMilli(writtenAt), new Customer.Cause("m-" + customerId, 1, Map.of())));
+        new Customer.SegmentEntered(segment, Instant.ofEpochMilli(writtenAt), new Customer.Cause("m-" + customerId, 1, Map.of()),
+            Instant.ofEpochMilli(writtenAt)));
   }
 
   private static EventEnvelope<Customer.Event> exited(String customerId, long sequenceNr, String segment, long writtenAt) {
     return envelope(customerId, sequenceNr, writtenAt,
-        new Customer.SegmentExited(segment, Instant.ofEpochMilli(writtenAt), new Customer.Cause(Customer.Cause.TIME, 1, Map.of())));
+        new Customer.SegmentExited(segment, Instant.ofEpochMilli(writtenAt), new Customer.Cause(Customer.Cause.TIME, 1, Map.of()),
+            Instant.ofEpochMilli(writtenAt)));
   }
 
   private static EventEnvelope<Customer.Event> envelope(String customerId, long sequenceNr, long writtenAt, Customer.Event event) {

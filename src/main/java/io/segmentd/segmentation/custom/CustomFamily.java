@@ -31,6 +31,18 @@ public record CustomFamily(List<CustomDefinition> definitions) {
     return memberships;
   }
 
+  /**
+   * The values a definition's rule reads as of {@code asOf}, whether it holds or not: what an exit
+   * records. {@code evaluated}: every membership then (a rule may refer to other segments).
+   */
+  public Map<String, String> explain(String segment, Profile profile, Instant asOf, Map<String, Membership> evaluated) {
+    return definition(segment).map(definition -> {
+      Map<String, String> values = new LinkedHashMap<>();
+      definition.rule().test(new Rule.Context(profile, asOf, evaluated, values));
+      return Map.copyOf(values);
+    }).orElse(Map.of());
+  }
+
   /** Instants after which some definition may answer differently without new events (the engine checks which do). */
   public List<Instant> changeCandidates(Profile profile, Instant asOf, Map<String, Membership> builtIn) {
     List<Instant> candidates = new ArrayList<>();
