@@ -8,6 +8,7 @@ import io.segmentd.segmentation.BehaviorEvent;
 import io.segmentd.segmentation.Membership;
 import io.segmentd.segmentation.Profile;
 import io.segmentd.segmentation.PurchasingFamily;
+import io.segmentd.segmentation.SegmentEngine;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -70,6 +71,13 @@ public final class Customer
 
   /** Sent when a scheduled instant is due: persists the transitions time alone has caused. */
   public record Reevaluate(Instant due, ActorRef<StatusReply<Done>> replyTo) implements Command {}
+
+  /**
+   * Sent by the backfill of a stored definition's new version: evaluate the definitions this node
+   * runs now and record the transitions they cause. Answered with an error when this node does not
+   * know all of {@code segments} yet (the backfill asks again).
+   */
+  public record AdoptDefinitions(Set<String> segments, ActorRef<StatusReply<Done>> replyTo) implements Command {}
 
   public record Recorded(int accepted, int duplicates) implements CborSerializable {}
 
@@ -145,11 +153,19 @@ public final class Customer
   }
 
   /**
-   * Why a transition happened: the message id of the event that caused it (or {@link #TIME}),
-   * the rule version, and the values evaluated.
+   * The stored definitions (versioned ids, {@code custom:<name>@<version>}) the memberships are
+   * evaluated with from now on; written with the transitions their adoption caused.
+   */
+  public record DefinitionsAdopted(Set<String> definitions, Instant recordedAt) implements Event {}
+
+  /**
+   * Why a transition happened: the message id of the event that caused it (or {@link #TIME}, or
+   * {@link #DEFINITION} when a stored definition's version was adopted or retired), the rule
+   * version, and the values evaluated.
    */
   public record Cause(String trigger, int ruleVersion, Map<String, String> values) {
     public static final String TIME = "time";
+    public static final String DEFINITION = "definition";
   }
 
   // ---- state ---------------------------------------------------------------------------------
@@ -161,23 +177,39 @@ public final class Customer
    * ids), so snapshots get a copy ({@link #snapshotAdapter}).
    */
   public static final class State implements CborSerializable {
-    public static final State EMPTY = new State(Profile.EMPTY, Map.of(), null, null);
+    public static final State EMPTY = new State(Profile.EMPTY, Map.of(), null, null, Set.of());
 
     private final Profile profile;
     private final Map<String, Membership> segments;
     private final Instant evaluatedAt;
     private final RecentMessages recentMessages;
+    private final Set<String> definitions;
 
+    public State(Profile profile, Map<String, Membership> segments, Instant evaluatedAt, RecentMessages recentMessages) {
+      this(profile, segments, evaluatedAt, recentMessages, Set.of());
+    }
+
+    /** {@code definitions}: the stored definitions the memberships are evaluated with (none in snapshots from before them). */
     @JsonCreator
     public State(
         @JsonProperty("profile") Profile profile,
         @JsonProperty("segments") Map<String, Membership> segments,
         @JsonProperty("evaluatedAt") Instant evaluatedAt,
-        @JsonProperty("recentMessages") RecentMessages recentMessages) {
+        @JsonProperty("recentMessages") RecentMessages recentMessages,
+        @JsonProperty("definitions") Set<String> definitions) {
       this.profile = profile;
       this.segments = java.util.Collections.unmodifiableSortedMap(new TreeMap<>(segments));
       this.evaluatedAt = evaluatedAt;
       this.recentMessages = recentMessages;
+      this.definitions = definitions == null ? Set.of() : Set.copyOf(definitions);
+    }
+
+    public Set<String> getDefinitions() {
+      return definitions;
+    }
+
+    State withDefinitions(Set<String> adopted) {
+      return new State(profile, segments, evaluatedAt, recentMessages, adopted);
     }
 
     public Instant getEvaluatedAt() {
@@ -206,23 +238,23 @@ public final class Customer
       recent.record(events.stream().map(BehaviorEvent::messageId).toList(), recordedAt, settings.retryWindow(),
           settings.maxRememberedIds());
       Profile next = folded != null ? folded : profile.plus(events, recordedAt, settings.profile());
-      return new State(next, segments, later(evaluatedAt, recordedAt), recent);
+      return new State(next, segments, later(evaluatedAt, recordedAt), recent, definitions);
     }
 
     State forSnapshot() {
-      return new State(profile, segments, evaluatedAt, recentMessages == null ? null : recentMessages.copy());
+      return new State(profile, segments, evaluatedAt, recentMessages == null ? null : recentMessages.copy(), definitions);
     }
 
     State withSegment(Membership membership, Instant at) {
       Map<String, Membership> next = new TreeMap<>(segments);
       next.put(membership.segment(), membership);
-      return new State(profile, next, later(evaluatedAt, at), recentMessages);
+      return new State(profile, next, later(evaluatedAt, at), recentMessages, definitions);
     }
 
     State withoutSegment(String segment, Instant at) {
       Map<String, Membership> next = new TreeMap<>(segments);
       next.remove(segment);
-      return new State(profile, next, later(evaluatedAt, at), recentMessages);
+      return new State(profile, next, later(evaluatedAt, at), recentMessages, definitions);
     }
 
     private static Instant later(Instant a, Instant b) {
@@ -259,6 +291,8 @@ public final class Customer
   private final ScheduleKeeper schedule;
   private final ActorContext<Command> ctx;
   private Instant quietUntil;
+  /** The definitions of the command at hand: taken once per command, as stored ones may change meanwhile. */
+  private SegmentEngine engine;
 
   /** Package-private for tests of what needs no running actor (the context and timers may be null then). */
   Customer(String customerId, CustomerSettings settings, Clock clock, ReevaluationScheduler scheduler,
@@ -287,6 +321,7 @@ public final class Customer
         .onCommand(RecordEvents.class, this::onRecordEvents)
         .onCommand(GetProfile.class, this::onGetProfile)
         .onCommand(Reevaluate.class, this::onReevaluate)
+        .onCommand(AdoptDefinitions.class, this::onAdoptDefinitions)
         .onCommand(ScheduleWritten.class, this::onScheduleWritten)
         .onCommand(RetrySchedule.class, (state, retry) -> {
           schedule.onRetry();
@@ -297,6 +332,7 @@ public final class Customer
   }
 
   private ReplyEffect<Event, State> onRecordEvents(State state, RecordEvents command) {
+    engine = settings.engine();
     Set<String> inBatch = new LinkedHashSet<>();
     List<BehaviorEvent> fresh = new ArrayList<>();
     for (BehaviorEvent event : command.events()) {
@@ -328,11 +364,11 @@ public final class Customer
     Profile next = state.getProfile().plus(fresh, now, settings.profile());
     if (inOrder) {
       // Every change at its own event time, the batch folded instant by instant.
-      transitions = transitions.walk(settings.engine(), state.getProfile(), fresh, now, settings.profile(), settings.maxCatchUpSteps());
+      transitions = transitions.walk(engine, state.getProfile(), fresh, now, settings.profile(), settings.maxCatchUpSteps());
     } else {
       String trigger = fresh.stream().max(Comparator.comparing(BehaviorEvent::timestamp)
           .thenComparing(BehaviorEvent::messageId)).orElseThrow().messageId();
-      transitions = transitions.net(settings.engine(), next, t0, now, trigger, settings.maxCatchUpSteps());
+      transitions = transitions.net(engine, next, t0, now, trigger, settings.maxCatchUpSteps());
     }
     EventsRecorded recordedEvent = new EventsRecorded(List.copyOf(fresh), now);
     // The event handler takes this fold as it is rather than folding the batch a second time.
@@ -354,13 +390,15 @@ public final class Customer
   private Transitions catchUp(State state, Instant until, Instant now) {
     Instant since = evaluatedSince(state);
     Optional<Instant> first = announced != null && announced.profile() == state.getProfile() && announced.asOf().equals(since)
-        ? announced.next() : since == null ? Optional.empty() : settings.engine().nextChange(state.getProfile(), since);
+        && announced.engine() == engine ? announced.next() : since == null ? Optional.empty() : engine.nextChange(state.getProfile(), since);
+    // Stored definitions changed since the last evaluation apply from it on, before anything else.
     return Transitions.from(state.getSegments(), now)
-        .catchUp(settings.engine(), first, state.getProfile(), since, until, settings.maxCatchUpSteps());
+        .adopt(engine, state.getProfile(), state.getDefinitions(), since == null ? now : since)
+        .catchUp(engine, first, state.getProfile(), since, until, settings.maxCatchUpSteps());
   }
 
   /** The next change last announced to the schedule, and for which profile and instant: the next command starts from it. */
-  private record Announced(Profile profile, Instant asOf, Optional<Instant> next) {}
+  private record Announced(Profile profile, Instant asOf, Optional<Instant> next, SegmentEngine engine) {}
 
   private Announced announced;
 
@@ -376,6 +414,7 @@ public final class Customer
   }
 
   private ReplyEffect<Event, State> onReevaluate(State state, Reevaluate command) {
+    engine = settings.engine();
     // The due instant has passed by definition, whatever this node's clock says.
     Instant now = latest(latest(clock.instant(), command.due()), state.getEvaluatedAt());
     Transitions transitions = catchUp(state, now, now);
@@ -393,6 +432,29 @@ public final class Customer
         .thenRun(s -> {
           scheduleAfter(s, walked, transitions.complete());
           schedule.whenConfirmed(() -> command.replyTo().tell(StatusReply.ack()));
+        })
+        .thenNoReply();
+  }
+
+  private ReplyEffect<Event, State> onAdoptDefinitions(State state, AdoptDefinitions command) {
+    engine = settings.engine();
+    Set<String> missing = new java.util.TreeSet<>(command.segments());
+    missing.removeAll(Transitions.storedDefinitions(engine));
+    if (!missing.isEmpty()) {
+      return Effect().reply(command.replyTo(), StatusReply.error("definitions " + missing + " are not known on this node yet"));
+    }
+    if (state.getProfile().isEmpty()) return Effect().reply(command.replyTo(), StatusReply.ack());
+    Instant now = latest(clock.instant(), state.getEvaluatedAt());
+    Transitions transitions = catchUp(state, now, now);
+    Instant walked = transitions.complete() ? now : transitions.reached();
+    if (transitions.events().isEmpty()) {
+      schedule.whenCovered(() -> command.replyTo().tell(StatusReply.ack()));
+      return Effect().noReply();
+    }
+    return Effect().persist(transitions.events())
+        .thenRun(s -> {
+          scheduleAfter(s, walked, transitions.complete());
+          schedule.whenCovered(() -> command.replyTo().tell(StatusReply.ack()));
         })
         .thenNoReply();
   }
@@ -431,9 +493,10 @@ public final class Customer
 
   /** After a (re)start: an edge that passed while nobody was scheduled for it is due at once. */
   private void scheduleOnStart(State state) {
+    engine = settings.engine();
     Instant now = clock.instant();
     if (state.getEvaluatedAt() != null) {
-      var overdue = settings.engine().nextChange(state.getProfile(), state.getEvaluatedAt()).filter(due -> !due.isAfter(now));
+      var overdue = engine.nextChange(state.getProfile(), state.getEvaluatedAt()).filter(due -> !due.isAfter(now));
       if (overdue.isPresent()) {
         schedule.want(now, false);
         return;
@@ -444,15 +507,16 @@ public final class Customer
 
   /** {@code rewrite}: write the instant even if unchanged (a wake-up consumed the row it came from). */
   private void scheduleNext(State state, Instant now, boolean rewrite) {
-    Optional<Instant> next = settings.engine().nextChange(state.getProfile(), now);
-    announced = new Announced(state.getProfile(), now, next);
+    Optional<Instant> next = engine.nextChange(state.getProfile(), now);
+    announced = new Announced(state.getProfile(), now, next, engine);
     schedule.want(next.orElse(null), rewrite);
   }
 
   private ReplyEffect<Event, State> onGetProfile(State state, GetProfile command) {
+    engine = settings.engine();
     Instant asOf = command.asOf() != null ? command.asOf() : clock.instant();
     Profile profile = state.getProfile();
-    return Effect().reply(command.replyTo(), StatusReply.success(CustomerView.of(customerId, asOf, profile, settings.engine(),
+    return Effect().reply(command.replyTo(), StatusReply.success(CustomerView.of(customerId, asOf, profile, engine,
         Set.copyOf(state.getSegments().keySet()), profile.exactAt(asOf, settings.profile()))));
   }
 
@@ -465,6 +529,7 @@ public final class Customer
             // Only which segments: the values behind each are in the event (its cause) and evaluated afresh when asked.
             state.withSegment(new Membership(e.segment(), Map.of()), e.at()))
         .onEvent(SegmentExited.class, (state, e) -> state.withoutSegment(e.segment(), e.at()))
+        .onEvent(DefinitionsAdopted.class, (state, e) -> state.withDefinitions(e.definitions()))
         .build();
   }
 
@@ -478,7 +543,8 @@ public final class Customer
 
   @Override
   public Set<String> tagsFor(Event event) {
-    return event instanceof EventsRecorded ? Set.of() : tags;
+    // Transitions only: they are all the read side reads.
+    return event instanceof SegmentEntered || event instanceof SegmentExited ? tags : Set.of();
   }
 
   @Override

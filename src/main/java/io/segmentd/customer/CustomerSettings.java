@@ -8,6 +8,7 @@ import java.time.Duration;
 /**
  * Everything a Customer entity is configured with, read once from {@code segmentd}.
  *
+ * @param engines the segment definitions, fixed from configuration or live (stored custom segments)
  * @param retryWindow how long a message id is remembered at least, so a retry is acknowledged
  *     without being counted again
  * @param maxRememberedIds at most this many ids per generation of the window (memory bound; also
@@ -21,7 +22,7 @@ import java.time.Duration;
  */
 public record CustomerSettings(
     ProfileSettings profile,
-    SegmentEngine engine,
+    EngineSource engines,
     Duration retryWindow,
     int maxRememberedIds,
     int maxCatchUpSteps,
@@ -36,7 +37,7 @@ public record CustomerSettings(
     SegmentEngine engine = SegmentEngine.fromConfig(segmentd.getConfig("segments"));
     return new CustomerSettings(
         ProfileSettings.fromConfig(segmentd.getConfig("profile"), engine),
-        engine,
+        EngineSource.fixed(engine),
         customer.getDuration("retry-window"),
         customer.getInt("max-remembered-ids"),
         customer.getInt("max-catch-up-steps"),
@@ -45,5 +46,16 @@ public record CustomerSettings(
         customer.getInt("tag-slices"),
         customer.getDuration("schedule-retry.min-backoff"),
         customer.getDuration("schedule-retry.max-backoff"));
+  }
+
+  /** The definitions to evaluate with now (they may change while the node runs: stored custom segments). */
+  public SegmentEngine engine() {
+    return engines.current();
+  }
+
+  /** The same settings, evaluating with what {@code source} says at each moment. */
+  public CustomerSettings withEngines(EngineSource source) {
+    return new CustomerSettings(profile, source, retryWindow, maxRememberedIds, maxCatchUpSteps, snapshotEvery, keepSnapshots, tagSlices,
+        scheduleRetryMinBackoff, scheduleRetryMaxBackoff);
   }
 }

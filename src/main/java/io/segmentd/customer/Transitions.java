@@ -36,6 +36,47 @@ record Transitions(List<Event> events, Map<String, Membership> memberships, Inst
    */
   static final int MAX_WALKED_INSTANTS = 64;
 
+  /** The stored definitions an engine evaluates (their ids carry a version: {@code custom:<name>@<version>}). */
+  static Set<String> storedDefinitions(SegmentEngine engine) {
+    Set<String> ids = new java.util.TreeSet<>();
+    for (var definition : engine.custom().definitions()) {
+      if (definition.id().indexOf('@') > 0) ids.add(definition.id());
+    }
+    return ids;
+  }
+
+  /**
+   * Adopts the stored definitions {@code engine} evaluates when they differ from those the
+   * memberships were evaluated with ({@code adopted}): a version no longer evaluated (retired or
+   * deleted) is left, a new one entered where it holds at {@code at}, both with the cause
+   * {@link Cause#DEFINITION} naming the version, and the new set recorded.
+   */
+  Transitions adopt(SegmentEngine engine, Profile profile, Set<String> adopted, Instant at) {
+    Set<String> live = storedDefinitions(engine);
+    if (live.equals(adopted)) return this;
+    List<Event> out = new ArrayList<>(events);
+    Map<String, Membership> next = new TreeMap<>(memberships);
+    for (String segment : adopted) {
+      if (!live.contains(segment) && next.remove(segment) != null) {
+        out.add(new Customer.SegmentExited(segment, at, new Cause(Cause.DEFINITION, versionIn(segment), Map.of()), recordedAt));
+      }
+    }
+    Map<String, Membership> evaluated = profile.isEmpty() ? Map.of() : engine.evaluate(profile, at);
+    for (String segment : live) {
+      Membership member = evaluated.get(segment);
+      if (!adopted.contains(segment) && member != null && !next.containsKey(segment)) {
+        out.add(new Customer.SegmentEntered(segment, at, new Cause(Cause.DEFINITION, engine.versionOf(segment), member.values()), recordedAt));
+        next.put(segment, member);
+      }
+    }
+    out.add(new Customer.DefinitionsAdopted(Set.copyOf(live), recordedAt));
+    return new Transitions(List.copyOf(out), next, reached, complete, recordedAt);
+  }
+
+  private static int versionIn(String segment) {
+    return Integer.parseInt(segment.substring(segment.indexOf('@') + 1));
+  }
+
   /** No transitions yet, from these memberships, written at {@code recordedAt}. */
   static Transitions from(Map<String, Membership> current, Instant recordedAt) {
     return new Transitions(List.of(), current, recordedAt, true, recordedAt);

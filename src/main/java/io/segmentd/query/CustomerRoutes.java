@@ -34,8 +34,10 @@ public final class CustomerRoutes extends AllDirectives {
   private final Auth auth;
   private final Duration timeout;
   private final Clock clock;
+  private final SegmentDirectory directory;
 
-  public CustomerRoutes(ClusterSharding sharding, CustomerJournal journal, Auth auth, Duration timeout, Clock clock) {
+  public CustomerRoutes(ClusterSharding sharding, CustomerJournal journal, Auth auth, Duration timeout, Clock clock, SegmentDirectory directory) {
+    this.directory = directory;
     this.sharding = sharding;
     this.journal = journal;
     this.auth = auth;
@@ -73,8 +75,14 @@ public final class CustomerRoutes extends AllDirectives {
         sharding.entityRefFor(Customer.ENTITY_KEY, customerId)
             .<Customer.CustomerView>askWithStatus(replyTo -> new Customer.GetProfile(asOf.orElse(null), replyTo), timeout),
         view -> !view.exists() ? unknown(customerId)
-            : view.exactInEveryField() ? ok(ProfileResponse.of(view))
-            : onSuccess(journal.viewAsOf(customerId, view.asOf()), found -> orUnknown(customerId, found, ProfileResponse::of)));
+            : view.exactInEveryField() ? ok(ProfileResponse.of(shown(view)))
+            : onSuccess(journal.viewAsOf(customerId, view.asOf()), found -> orUnknown(customerId, found, v -> ProfileResponse.of(shown(v)))));
+  }
+
+  /** Stored segments under their plain ids, active versions only (a version being backfilled is not shown yet). */
+  private Customer.CustomerView shown(Customer.CustomerView v) {
+    return new Customer.CustomerView(v.customerId(), v.asOf(), v.eventCount(), v.firstSeenAt(), v.lastSeenAt(), v.purchasing(), v.rfm(),
+        directory.shown(v.segments()), v.recorded(), v.exact());
   }
 
   /** From the entity's state when it answers that instant exactly (see Profile#exactAt), else from a fold of the journal. */
@@ -88,7 +96,8 @@ public final class CustomerRoutes extends AllDirectives {
                 result -> segmentsResponse(customerId, asOf, result.segments()))));
   }
 
-  private static SegmentsResponse segmentsResponse(String customerId, Instant asOf, Map<String, Membership> segments) {
+  private SegmentsResponse segmentsResponse(String customerId, Instant asOf, Map<String, Membership> all) {
+    Map<String, Membership> segments = directory.shown(all);
     return new SegmentsResponse(customerId, asOf, List.copyOf(segments.keySet()),
         segments.values().stream().map(m -> new ProfileResponse.MembershipJson(m.segment(), m.values())).toList());
   }

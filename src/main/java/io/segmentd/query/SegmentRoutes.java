@@ -43,7 +43,7 @@ import org.apache.pekko.stream.javadsl.Source;
 public final class SegmentRoutes extends AllDirectives {
   private final org.apache.pekko.actor.typed.ActorSystem<?> system;
   private final SegmentStore store;
-  private final SegmentEngine engine;
+  private final SegmentDirectory directory;
   private final Config segmentsConfig;
   private final ProjectionLag lag;
   private final ReadSideCheck check;
@@ -51,11 +51,11 @@ public final class SegmentRoutes extends AllDirectives {
   private final SegmentChangesFeed feed;
   private final int maxPageSize;
 
-  public SegmentRoutes(org.apache.pekko.actor.typed.ActorSystem<?> system, SegmentStore store, SegmentEngine engine, Config segmentsConfig, ProjectionLag lag, ReadSideCheck check,
+  public SegmentRoutes(org.apache.pekko.actor.typed.ActorSystem<?> system, SegmentStore store, SegmentDirectory directory, Config segmentsConfig, ProjectionLag lag, ReadSideCheck check,
                        Auth auth, SegmentChangesFeed feed, int maxPageSize) {
     this.system = system;
     this.store = store;
-    this.engine = engine;
+    this.directory = directory;
     this.segmentsConfig = segmentsConfig;
     this.lag = lag;
     this.check = check;
@@ -85,12 +85,12 @@ public final class SegmentRoutes extends AllDirectives {
   private Route segments() {
     return concat(
         pathEnd(this::list),
-        pathPrefix(PathMatchers.segment(), id -> known(id, () -> concat(
-            pathEnd(() -> detail(id)),
+        pathPrefix(PathMatchers.segment(), id -> known(id, key -> concat(
+            pathEnd(() -> detail(id, key)),
             path("members", () -> parameterOptional("limit", limit -> parameterOptional("cursor", cursor ->
-                members(id, limit.map(this::limit).orElse(1000), cursor)))),
+                members(key, limit.map(this::limit).orElse(1000), cursor)))),
             path("changes", () -> parameterOptional("since", since -> optionalHeaderValueByName("Last-Event-ID", lastId ->
-                parameterOptional("follow", follow -> changes(id, lastId.or(() -> since), !follow.equals(Optional.of("false")))))))))));
+                parameterOptional("follow", follow -> changes(key, lastId.or(() -> since), !follow.equals(Optional.of("false")))))))))));
   }
 
   private Route readSide() {
@@ -101,26 +101,25 @@ public final class SegmentRoutes extends AllDirectives {
             done -> complete(StatusCodes.ACCEPTED, Map.of("rebuilding", true), JsonSupport.json()))))));
   }
 
-  private List<String> catalog() {
-    List<String> ids = new ArrayList<>(SegmentCatalog.builtInSegments(segmentsConfig));
-    engine.custom().definitions().forEach(d -> ids.add(d.id()));
-    return ids;
-  }
-
-  private Route known(String id, java.util.function.Supplier<Route> inner) {
-    if (catalog().contains(id)) return inner.get();
+  /**
+   * Resolves a segment to the read-side key its answers come from, once per request: a request
+   * answers from one version of a stored segment even if its switch happens meanwhile.
+   */
+  private Route known(String id, java.util.function.Function<String, Route> inner) {
+    Optional<String> key = directory.readSideKey(id);
+    if (key.isPresent()) return inner.apply(key.get());
     return complete(StatusCodes.NOT_FOUND, new ApiError("not_found", "no segment '" + id + "'; GET /v1/segments lists them"), JsonSupport.json());
   }
 
   private Route list() {
-    return onSuccess(store.counts(), counts -> ok(new SegmentList(catalog().stream().map(id -> new SegmentSummary(id, SegmentId.family(id),
-        Optional.ofNullable(counts.get(id)).map(SegmentStore.Count::members).orElse(0L), engine.versionOf(id))).toList())));
+    return onSuccess(store.counts(), counts -> ok(new SegmentList(directory.ids().stream().map(id -> new SegmentSummary(id, SegmentId.family(id),
+        directory.readSideKey(id).map(counts::get).map(SegmentStore.Count::members).orElse(0L), directory.version(id))).toList())));
   }
 
-  private Route detail(String id) {
+  private Route detail(String id, String key) {
     return onSuccess(store.counts(), counts -> {
-      Optional<SegmentStore.Count> count = Optional.ofNullable(counts.get(id));
-      return ok(new SegmentDetail(id, SegmentId.family(id), engine.versionOf(id), definition(id),
+      Optional<SegmentStore.Count> count = Optional.ofNullable(counts.get(key));
+      return ok(new SegmentDetail(id, SegmentId.family(id), directory.version(id), definition(id),
           count.map(SegmentStore.Count::members).orElse(0L), count.map(SegmentStore.Count::updatedAt).orElse(null)));
     });
   }
@@ -128,8 +127,8 @@ public final class SegmentRoutes extends AllDirectives {
   /** A custom segment's JSON as written; a built-in one's family settings. */
   private JsonNode definition(String id) {
     try {
-      Optional<CustomDefinition> custom = engine.custom().definition(id);
-      String json = custom.isPresent() ? custom.get().source()
+      Optional<String> custom = directory.customDefinition(id);
+      String json = custom.isPresent() ? custom.get()
           : segmentsConfig.getConfig(SegmentId.family(id)).root().render(ConfigRenderOptions.concise());
       return JsonSupport.MAPPER.readTree(json);
     } catch (JsonProcessingException e) {
@@ -147,8 +146,24 @@ public final class SegmentRoutes extends AllDirectives {
     throw new InvalidRequest("invalid_parameter", "limit must be a number from 1 to " + maxPageSize + " (segmentd.read-side.max-page-size)");
   }
 
-  private Route members(String id, int limit, Optional<String> cursor) {
-    return onSuccess(store.members(id, cursor, limit), page -> ok(new MembersPage(page.members(), page.nextCursor().orElse(null))));
+  /**
+   * A stored segment's cursor names the version it walks ({@code <version>~<cursor>}): a walk never
+   * continues into another version's rows after a switch; it is refused, to start again.
+   */
+  private Route members(String key, int limit, Optional<String> cursor) {
+    int at = key.indexOf('@');
+    if (at < 0) return onSuccess(store.members(key, cursor, limit), page -> ok(new MembersPage(page.members(), page.nextCursor().orElse(null))));
+    String version = key.substring(at + 1);
+    Optional<String> inner = cursor.map(c -> {
+      int tilde = c.indexOf('~');
+      if (tilde < 0 || !c.substring(0, tilde).equals(version)) {
+        throw new InvalidRequest("invalid_parameter", "cursor '" + c + "' does not walk version " + version
+            + " of the segment (it switched versions meanwhile, or the cursor is not one this API returned): start again without a cursor");
+      }
+      return c.substring(tilde + 1);
+    });
+    return onSuccess(store.members(key, inner, limit), page -> ok(new MembersPage(page.members(),
+        page.nextCursor().map(c -> version + "~" + c).orElse(null))));
   }
 
   // ---- changes ------------------------------------------------------------------------------

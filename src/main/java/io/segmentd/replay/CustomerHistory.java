@@ -89,7 +89,21 @@ public record CustomerHistory(String customerId, List<Entry> entries) {
    */
   public Map<String, Membership> evaluate(SegmentEngine engine, ProfileSettings settings) {
     Instant at = evaluatedAt();
-    return at == null ? Map.of() : engine.evaluate(profile(settings), at);
+    if (at == null) return Map.of();
+    Map<String, Membership> evaluated = new TreeMap<>(engine.evaluate(profile(settings), at));
+    // A stored definition's version counts once the customer adopted it (a backfill may not have reached it yet).
+    java.util.Set<String> adopted = adoptedDefinitions();
+    evaluated.keySet().removeIf(segment -> segment.indexOf('@') > 0 && !adopted.contains(segment));
+    return evaluated;
+  }
+
+  /** The stored definitions (versioned ids) the customer's memberships were last evaluated with. */
+  public java.util.Set<String> adoptedDefinitions() {
+    java.util.Set<String> adopted = java.util.Set.of();
+    for (Entry entry : entries) {
+      if (entry.event() instanceof Customer.DefinitionsAdopted a) adopted = a.definitions();
+    }
+    return adopted;
   }
 
   public long lastSequenceNr() {

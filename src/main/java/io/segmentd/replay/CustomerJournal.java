@@ -25,13 +25,18 @@ import org.apache.pekko.stream.javadsl.Sink;
 public final class CustomerJournal {
   private final ActorSystem<?> system;
   private final CassandraReadJournal journal;
-  private final SegmentEngine engine;
+  private final io.segmentd.customer.EngineSource engines;
   private final ProfileSettings profileSettings;
 
   public CustomerJournal(ActorSystem<?> system, SegmentEngine engine, ProfileSettings profileSettings) {
+    this(system, io.segmentd.customer.EngineSource.fixed(engine), profileSettings);
+  }
+
+  /** {@code engines}: the definitions to evaluate with at each request (stored ones change while the node runs). */
+  public CustomerJournal(ActorSystem<?> system, io.segmentd.customer.EngineSource engines, ProfileSettings profileSettings) {
     this.system = system;
     this.journal = PersistenceQuery.get(system).getReadJournalFor(CassandraReadJournal.class, CassandraReadJournal.Identifier());
-    this.engine = engine;
+    this.engines = engines;
     this.profileSettings = profileSettings;
   }
 
@@ -51,7 +56,7 @@ public final class CustomerJournal {
     return envelopes(customerId).thenApply(envelopes -> {
       if (envelopes.isEmpty()) return Optional.empty();
       Profile profile = fold(envelopes.stream().map(EventEnvelope::event).toList(), asOf, profileSettings);
-      return Optional.of(new AsOf(profile, engine.evaluate(profile, asOf)));
+      return Optional.of(new AsOf(profile, engines.current().evaluate(profile, asOf)));
     });
   }
 
@@ -65,7 +70,7 @@ public final class CustomerJournal {
       // Unknown only without a journal: a customer asked about before its first fact is known, with nothing yet.
       if (envelopes.isEmpty()) return Optional.empty();
       Profile profile = fold(envelopes.stream().map(EventEnvelope::event).toList(), asOf, profileSettings);
-      return Optional.of(Customer.CustomerView.of(customerId, asOf, profile, engine, java.util.Set.of(), true));
+      return Optional.of(Customer.CustomerView.of(customerId, asOf, profile, engines.current(), java.util.Set.of(), true));
     });
   }
 
@@ -73,7 +78,7 @@ public final class CustomerJournal {
   public CompletionStage<Optional<List<EventTimeline.Change>>> timeline(String customerId, Instant knownAt, Instant to) {
     return envelopes(customerId).thenApply(envelopes -> {
       if (envelopes.isEmpty()) return Optional.empty();
-      return Optional.of(EventTimeline.derive(envelopes.stream().map(EventEnvelope::event).toList(), engine, profileSettings, knownAt, to));
+      return Optional.of(EventTimeline.derive(envelopes.stream().map(EventEnvelope::event).toList(), engines.current(), profileSettings, knownAt, to));
     });
   }
 

@@ -37,6 +37,24 @@ public record Definitions(CustomerSettings settings, List<String> segments, Map<
     return new Definitions(settings, List.copyOf(ids), Map.copyOf(sources));
   }
 
+  /**
+   * These definitions with the custom segments stored at run time (active and pending versions,
+   * under their versioned ids), as the nodes evaluate them.
+   */
+  public Definitions withStored(io.segmentd.definitions.DefinitionStore store) throws Exception {
+    Set<String> configured = new TreeSet<>(segments);
+    var live = new io.segmentd.definitions.LiveDefinitions(settings.engine(), configured, settings.profile(), store);
+    var engine = live.refresh().toCompletableFuture().get(60, java.util.concurrent.TimeUnit.SECONDS).engine();
+    List<String> ids = new ArrayList<>(segments);
+    Map<String, String> all = new HashMap<>(sources);
+    for (CustomDefinition definition : engine.custom().definitions()) {
+      if (configured.contains(definition.id())) continue;
+      ids.add(definition.id());
+      all.put(definition.id(), definition.source() + "@" + definition.version());
+    }
+    return new Definitions(settings.withEngines(io.segmentd.customer.EngineSource.fixed(engine)), List.copyOf(ids), Map.copyOf(all));
+  }
+
   /** The segments whose definition differs between these and {@code other} (or exists in one only). */
   public Set<String> changedSegments(Definitions other) {
     Set<String> changed = new TreeSet<>();

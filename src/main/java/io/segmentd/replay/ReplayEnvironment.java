@@ -74,9 +74,9 @@ public final class ReplayEnvironment implements AutoCloseable {
     return ReplaySettings.fromConfig(config);
   }
 
-  /** The definitions the entities run with. */
+  /** The definitions the entities run with: configured, and stored at run time. */
   public Definitions definitions() {
-    return Definitions.fromConfig(config.getConfig("segmentd"));
+    return withStored(Definitions.fromConfig(config.getConfig("segmentd")));
   }
 
   /**
@@ -86,7 +86,15 @@ public final class ReplayEnvironment implements AutoCloseable {
   public Definitions definitions(File file) {
     if (!file.isFile()) throw new IllegalArgumentException("definitions file " + file + " does not exist");
     Config layered = ConfigFactory.parseFile(file).withFallback(config).resolve();
-    return Definitions.fromConfig(layered.getConfig("segmentd"));
+    return withStored(Definitions.fromConfig(layered.getConfig("segmentd")));
+  }
+
+  private Definitions withStored(Definitions configured) {
+    try {
+      return configured.withStored(new io.segmentd.definitions.DefinitionStore(java.util.concurrent.CompletableFuture.completedFuture(cql), keyspace()));
+    } catch (Exception e) {
+      throw new IllegalStateException("could not read the stored segment definitions: " + e.getMessage(), e);
+    }
   }
 
   public JournalScan scan() {

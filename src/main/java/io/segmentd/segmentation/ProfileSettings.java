@@ -26,11 +26,15 @@ public record ProfileSettings(String orderEvent, String refundEvent, Duration in
 
   /** Reads {@code segmentd.profile}; what events keep follows from what {@code engine}'s rules read. */
   public static ProfileSettings fromConfig(Config config, SegmentEngine engine) {
+    FactShape.Builder shape = engine.describe(new FactShape.Builder(config.getDuration("resolution")));
+    // Kept besides what the configured rules read, for definitions added at run time (admin API).
+    if (config.hasPath("keep.dimensions")) config.getStringList("keep.dimensions").forEach(shape::dimension);
+    if (config.hasPath("keep.measures")) config.getStringList("keep.measures").forEach(shape::measure);
     return new ProfileSettings(
         config.getString("order-event"),
         config.getString("refund-event"),
         config.getDuration("interaction-retention"),
-        engine.factShape(config.getDuration("resolution")));
+        shape.build());
   }
 
   /** Segment's e-commerce spec: a non-empty {@code coupon}, or a positive {@code discount}. */

@@ -138,10 +138,19 @@ public final class SegmentEngine {
 
   /** What the rules read of events, grouped in steps of {@code resolution}: what a profile must keep. */
   public FactShape factShape(Duration resolution) {
-    FactShape.Builder shape = new FactShape.Builder(resolution);
+    return describe(new FactShape.Builder(resolution)).build();
+  }
+
+  /** Adds what these rules read to {@code shape}. */
+  public FactShape.Builder describe(FactShape.Builder shape) {
     families.forEach(f -> f.describe(shape));
     custom.describe(shape);
-    return shape.build();
+    return shape;
+  }
+
+  /** The same families with other custom definitions (definitions changed at run time). */
+  public SegmentEngine withCustom(CustomFamily other) {
+    return new SegmentEngine(ruleVersion, families, other, scanLimit);
   }
 
   /**

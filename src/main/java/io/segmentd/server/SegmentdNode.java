@@ -19,6 +19,9 @@ import io.segmentd.query.CustomerRoutes;
 import io.segmentd.readside.ProjectionLag;
 import io.segmentd.readside.ReadSideCheck;
 import io.segmentd.readside.ReadSideLease;
+import io.segmentd.admin.LiveSegmentDirectory;
+import io.segmentd.admin.StoredDefinitions;
+import io.segmentd.query.SegmentDirectory;
 import io.segmentd.readside.SegmentMembersProjection;
 import io.segmentd.query.SegmentRoutes;
 import io.segmentd.readside.SegmentStore;
@@ -89,7 +92,13 @@ public final class SegmentdNode implements AutoCloseable {
 
       Config http = segmentd.getConfig("http");
       Duration askTimeout = http.getDuration("ask-timeout");
-      CustomerSettings customerSettings = CustomerSettings.fromConfig(segmentd);
+      Auth auth = new Auth(http.getString("write-key"), http.getString("read-token"), http.getString("admin-token"));
+      CustomerSettings configured = CustomerSettings.fromConfig(segmentd);
+      // Before the customers start: they evaluate the stored definitions from their first command.
+      StoredDefinitions.Started definitions = StoredDefinitions.start(system,
+          session.underlying().toCompletableFuture().get(60, TimeUnit.SECONDS), config, configured, auth, clock);
+      CustomerSettings customerSettings = definitions.customerSettings();
+      SegmentDirectory directory = new LiveSegmentDirectory(segmentd.getConfig("segments"), configured.engine(), definitions.live());
       Config reevaluation = segmentd.getConfig("reevaluation");
       var schedule = new CassandraReevaluationSchedule(session, system, segmentd.getString("cassandra.keyspace"), reevaluation.getInt("slices"));
       Customer.init(system, customerSettings, clock, schedulerWrapper.apply(schedule));
@@ -107,21 +116,20 @@ public final class SegmentdNode implements AutoCloseable {
           readSide.getInt("group-size"), readSide.getDuration("group-within")), clock);
 
       ClusterSharding sharding = ClusterSharding.get(system);
-      Auth auth = new Auth(http.getString("write-key"), http.getString("read-token"), http.getString("admin-token"));
       IngestSettings ingestSettings = IngestSettings.fromConfig(segmentd.getConfig("ingest"));
       IngestRoutes ingest = new IngestRoutes(
           new SegmentPayloadParser(JsonSupport.MAPPER, ingestSettings, customerSettings.profile()),
           new EventRecorder(sharding, askTimeout, customerSettings.maxRememberedIds(),
               EventRecorder.Admission.fromConfig(segmentd.getConfig("ingest.admission")), system.executionContext()),
           auth, ingestSettings, clock, metrics);
-      CustomerJournal journal = new CustomerJournal(system, customerSettings.engine(), customerSettings.profile());
-      CustomerRoutes customers = new CustomerRoutes(sharding, journal, auth, askTimeout, clock);
-      SegmentRoutes segments = new SegmentRoutes(system, store, customerSettings.engine(), segmentd.getConfig("segments"), lag,
+      CustomerJournal journal = new CustomerJournal(system, customerSettings.engines(), customerSettings.profile());
+      CustomerRoutes customers = new CustomerRoutes(sharding, journal, auth, askTimeout, clock, directory);
+      SegmentRoutes segments = new SegmentRoutes(system, store, directory, segmentd.getConfig("segments"), lag,
           new ReadSideCheck(system, store, slices, askTimeout), auth,
           new SegmentChangesFeed(system, store, slices, readSide.getDuration("changes-poll-interval")),
           readSide.getInt("max-page-size"));
       ErrorHandling errors = new ErrorHandling();
-      Route routes = errors.handled(errors.concat(ingest.routes(), customers.routes(), segments.routes(), metrics.route()));
+      Route routes = errors.handled(errors.concat(ingest.routes(), customers.routes(), definitions.routes().routes(), segments.routes(), metrics.route()));
 
       ServerBinding binding = Http.get(system)
           .newServerAt(http.getString("interface"), http.getInt("port"))
