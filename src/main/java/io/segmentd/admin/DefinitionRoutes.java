@@ -75,7 +75,8 @@ public final class DefinitionRoutes extends AllDirectives {
   private Route put(String id, String body) {
     JsonNode json = parse(body);
     validated(id, 1, json);
-    return onSuccess(store.addVersion(id, json.toString(), clock.instant()).handle((v, e) -> v != null ? (Object) v : e), outcome -> {
+    return onSuccess(store.addVersion(id, json.toString(), clock.instant()).handle((v, e) -> v != null ? (Object) v
+        : e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e), outcome -> {
       if (outcome instanceof DefinitionStore.Conflict conflict) return error(StatusCodes.CONFLICT, "backfill_in_progress", conflict.getMessage());
       if (outcome instanceof Throwable failure) throw new java.util.concurrent.CompletionException(failure);
       int version = (Integer) outcome;
