@@ -34,7 +34,9 @@ public final class ReplayEnvironment implements AutoCloseable {
 
   /** @param config the node's whole configuration; the system started from it stays local */
   public static ReplayEnvironment open(Config config, Clock clock) throws Exception {
-    Config local = ConfigFactory.parseString("pekko.actor.provider = local\npekko.loglevel = WARNING").withFallback(config);
+    // Local, quiet, and closing it must not end the JVM (the CLI exits with its own code; tools embed it).
+    Config local = ConfigFactory.parseString("pekko.actor.provider = local\npekko.loglevel = WARNING\n"
+        + "pekko.coordinated-shutdown.exit-jvm = off").withFallback(config);
     ActorSystem system = ActorSystem.create("segmentd-replay", local);
     try {
       CassandraSession session = CassandraSessionRegistry.get(system).sessionFor("pekko.persistence.cassandra");

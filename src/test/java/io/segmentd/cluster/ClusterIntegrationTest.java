@@ -19,6 +19,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.TreeMap;
 import java.util.stream.StreamSupport;
 import org.awaitility.Awaitility;
@@ -98,6 +99,33 @@ class ClusterIntegrationTest {
 
   @Test
   @Order(2)
+  void aSegmentDefinedThroughOneNodeIsBackfilledOnEveryNodeAndAnsweredByAll() throws Exception {
+    String segment = "custom:spread-buyers";
+    java.net.http.HttpResponse<String> put = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+            java.net.URI.create("http://127.0.0.1:" + cluster.httpPort(1) + "/v1/segments/" + segment))
+        .header("Authorization", "Bearer dev-admin-token").header("Content-Type", "application/json")
+        .PUT(java.net.http.HttpRequest.BodyPublishers.ofString("{\"rule\": {\"count\": {\"event\": \"Order Completed\", \"within\": \"30d\"}, \"gte\": 1}}"))
+        .build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+    assertEquals(202, put.statusCode(), put.body());
+    // Customers on every node adopt it (the backfill runs on whichever node holds it); every node then answers from it.
+    Set<String> buyers = new TreeSet<>();
+    for (int c = 0; c < 60; c++) buyers.add("spread-" + c);
+    org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() -> {
+      for (int node = 1; node <= 3; node++) {
+        ApiClient api = cluster.api(node);
+        assertEquals("done", api.get("/v1/segments/" + segment + "/backfill").json().get("state").asText(), "node " + node);
+        Set<String> members = new TreeSet<>();
+        api.get("/v1/segments/" + segment + "/members?limit=1000").json().get("members").forEach(m -> members.add(m.asText()));
+        assertEquals(buyers, members, "node " + node);
+        List<String> segments = new ArrayList<>();
+        api.get("/v1/customers/spread-7").json().get("segments").forEach(m -> segments.add(m.asText()));
+        assertTrue(segments.contains(segment), "node " + node + ": " + segments);
+      }
+    });
+  }
+
+  @Test
+  @Order(3)
   void theLargestRequestForOneCustomerCrossesNodes() {
     // One customer's share of a request travels to its node as one remoting message.
     String padding = "x".repeat(900);
@@ -127,7 +155,7 @@ class ClusterIntegrationTest {
   }
 
   @Test
-  @Order(3)
+  @Order(4)
   void aWindowEdgeThatPassesWhileItsNodeIsDeadIsStampedWithItsExactInstant() {
     // Customers whose entity and whose slice's waker live on the same node: that node is killed.
     Instant pinged = Instant.now().truncatedTo(ChronoUnit.MILLIS);
@@ -182,7 +210,7 @@ class ClusterIntegrationTest {
   }
 
   @Test
-  @Order(4)
+  @Order(5)
   void noAcknowledgedEventIsLostWhileNodesJoinLeaveDieAndRestart() throws Exception {
     RetryingLoad load = new RetryingLoad(() -> cluster.liveNodes().stream().map(cluster::api).toList(), "load", 150, 4);
     ChangesFollower follower = new ChangesFollower("engagement:occasional");
