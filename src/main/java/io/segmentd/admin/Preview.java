@@ -1,6 +1,5 @@
 package io.segmentd.admin;
 
-import io.segmentd.definitions.DefinitionStore;
 import io.segmentd.definitions.LiveDefinitions;
 
 import io.segmentd.replay.JournalDecoder;

@@ -4,7 +4,6 @@ import static io.segmentd.testing.Events.page;
 import static io.segmentd.testing.Events.track;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import com.typesafe.config.ConfigFactory;
 import io.segmentd.segmentation.custom.CustomFamily;
 import io.segmentd.testing.TestSettings;
 import java.time.Duration;
