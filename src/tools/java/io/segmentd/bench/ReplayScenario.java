@@ -100,6 +100,7 @@ final class ReplayScenario implements Scenario {
   @Override
   public void run(BenchContext ctx) throws Exception {
     CpuMeter cpu = new CpuMeter(ctx.cassandra);
+    JfrProfile.initialize();
     ctx.out.printf("  Cassandra process for CPU accounting: %s; %d cores%n",
         cpu.cassandraPid().isPresent() ? "pid " + cpu.cassandraPid().getAsLong() : "not found (its CPU is not reported)",
         Runtime.getRuntime().availableProcessors());
@@ -266,6 +267,10 @@ final class ReplayScenario implements Scenario {
       extra.removeAll(expectedMembers);
       out.printf("  rebuilt member rows equal the projections' (segment, customer, since): %s (%,d missing, %,d extra)%n",
           missing.isEmpty() && extra.isEmpty() ? "yes" : "NO", missing.size(), extra.size());
+      if (!missing.isEmpty() || !extra.isEmpty()) {
+        out.println("    projections' rows the rebuild did not write: " + missing.stream().limit(10).toList());
+        out.println("    rows the rebuild wrote that the projections had not: " + extra.stream().limit(10).toList());
+      }
     }
     // the recount alone, again (idempotent: sets each bucket's count to its rows), to show its share
     Set<String> segments = segmentsWithMembers(raw, keyspace);
