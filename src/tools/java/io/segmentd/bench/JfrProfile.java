@@ -32,6 +32,19 @@ final class JfrProfile implements AutoCloseable {
       new String[] {"scan (JournalScan: driver paging, row decoding into JournalRow)", "io.segmentd.replay.JournalScan"},
       new String[] {"driver I/O threads (netty: frame codec, response parsing, request writing)", "io.netty.", "com.datastax."});
 
+  /** Frames worth knowing the inclusive share of (a sample counts once per marker on its stack). */
+  private static final List<String[]> MARKERS = List.of(
+      new String[] {"Instant parsing (jsr310 InstantDeserializer: ISO-8601 text through DateTimeFormatter)",
+          "com.fasterxml.jackson.datatype.jsr310.deser.InstantDeserializer"},
+      new String[] {"event properties (untyped maps)", "com.fasterxml.jackson.databind.deser.std.UntypedObjectDeserializer",
+          "com.fasterxml.jackson.module.scala.deser.UntypedScalaObjectDeserializer"},
+      new String[] {"Profile.grouped (a Fact per event, grouped by key)", "io.segmentd.segmentation.Profile#grouped"},
+      new String[] {"Fact.of", "io.segmentd.segmentation.Fact#of"},
+      new String[] {"ZoneId.of (a zone looked up per event)", "java.time.ZoneId#of"},
+      new String[] {"SegmentEngine.evaluate", "io.segmentd.segmentation.SegmentEngine#evaluate"},
+      new String[] {"driver requests sent from the scan threads (DefaultSession.execute)",
+          "com.datastax.oss.driver.internal.core.session.DefaultSession#execute"});
+
   private final Recording recording = new Recording();
   private final Path file;
 
@@ -63,6 +76,8 @@ final class JfrProfile implements AutoCloseable {
     Map<String, Long> parts = new LinkedHashMap<>();
     for (String[] part : PARTS) parts.put(part[0], 0L);
     Map<String, Long> selfOther = new HashMap<>();
+    Map<String, Long> markers = new LinkedHashMap<>();
+    for (String[] marker : MARKERS) markers.put(marker[0], 0L);
     Map<String, Long> self = new HashMap<>();
     long samples = 0;
     long interpreted = 0;
@@ -82,6 +97,9 @@ final class JfrProfile implements AutoCloseable {
         if ("Interpreted".equals(stack.getFrames().get(0).getType())) interpreted++;
         String top = name(stack.getFrames().get(0));
         self.merge(top, 1L, Long::sum);
+        for (String[] marker : MARKERS) {
+          if (contains(stack, marker)) markers.merge(marker[0], 1L, Long::sum);
+        }
         String part = attribute(stack);
         if (part == null) {
           parts.merge("other (Pekko, JDK, ...)", 1L, Long::sum);
@@ -95,6 +113,8 @@ final class JfrProfile implements AutoCloseable {
         + " GC pauses %.1f s%n", samples, file, 100.0 * interpreted / Math.max(1, samples), gcNanos / 1e9);
     long total = Math.max(1, samples);
     parts.forEach((part, n) -> out.printf(java.util.Locale.ROOT, "    %5.1f %%  %s%n", 100.0 * n / total, part));
+    out.println("  inclusive shares (samples with the frame anywhere on the stack):");
+    markers.forEach((marker, n) -> out.printf(java.util.Locale.ROOT, "    %5.1f %%  %s%n", 100.0 * n / total, marker));
     out.println("  hottest methods (self samples):");
     top(self, 12).forEach((method, n) -> out.printf(java.util.Locale.ROOT, "    %5.1f %%  %s%n", 100.0 * n / total, method));
     if (!selfOther.isEmpty()) {
@@ -105,19 +125,25 @@ final class JfrProfile implements AutoCloseable {
 
   private static String attribute(RecordedStackTrace stack) {
     for (String[] part : PARTS) {
-      for (RecordedFrame frame : stack.getFrames()) {
-        if (!frame.isJavaFrame()) continue;
-        String type = frame.getMethod().getType().getName();
-        for (int i = 1; i < part.length; i++) {
-          String rule = part[i];
-          int hash = rule.indexOf('#');
-          boolean match = hash < 0 ? type.startsWith(rule)
-              : type.equals(rule.substring(0, hash)) && frame.getMethod().getName().equals(rule.substring(hash + 1));
-          if (match) return part[0];
-        }
-      }
+      if (contains(stack, part)) return part[0];
     }
     return null;
+  }
+
+  /** Whether a frame on the stack matches one of the rules (from index 1): a class prefix, or class#method. */
+  private static boolean contains(RecordedStackTrace stack, String[] rules) {
+    for (RecordedFrame frame : stack.getFrames()) {
+      if (!frame.isJavaFrame()) continue;
+      String type = frame.getMethod().getType().getName();
+      for (int i = 1; i < rules.length; i++) {
+        String rule = rules[i];
+        int hash = rule.indexOf('#');
+        boolean match = hash < 0 ? type.startsWith(rule)
+            : type.equals(rule.substring(0, hash)) && frame.getMethod().getName().equals(rule.substring(hash + 1));
+        if (match) return true;
+      }
+    }
+    return false;
   }
 
   private static String name(RecordedFrame frame) {
