@@ -294,6 +294,13 @@ final class ReplayScenario implements Scenario {
         bestDecode.eventsPerSecond() / rawEvents, bestFold.eventsPerSecond() / rawEvents, pid.eventsPerSecond() / rawEvents,
         result.eventsPerSecond() / rawEvents, rebuildScanSeconds, recount.phase().wallSeconds(), rebuild.phase().wallSeconds());
 
+    // CPU seconds per million events, client and Cassandra: on shared cores the rates follow these
+    out.println("  CPU per million events (client + Cassandra, seconds):");
+    for (Pass p : List.of(best, bestDecode, bestFold, pid, rebuild)) {
+      out.printf(Locale.ROOT, "    %-62s %5.2f + %5.2f = %5.2f%n", p.label(), p.phase().clientCpuSeconds() * 1e6 / events,
+          p.phase().cassandraCpuSeconds() * 1e6 / events, (p.phase().clientCpuSeconds() + p.phase().cassandraCpuSeconds()) * 1e6 / events);
+    }
+
     String j = label;
     ctx.table.addText(name(), j + ": plain driver token-range scan, every column, no decoding (faster of 2 runs)", "-",
         String.format(Locale.ROOT, "%,.0f rows/s (%,d rows in %.1f s)", best.rowsPerSecond(), best.rows(), rawSeconds), "-");
