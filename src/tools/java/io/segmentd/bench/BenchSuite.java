@@ -26,7 +26,7 @@ public final class BenchSuite {
   static Map<String, Scenario> scenarios() {
     Map<String, Scenario> all = new LinkedHashMap<>();
     for (Scenario s : List.of(new IngestScenario(), new ColdStartScenario(), new HeavyCustomerScenario(), new RecoveryScenario(),
-        new MemoryScenario(), new CoreScenario(), new WakeUpScenario())) {
+        new MemoryScenario(), new CoreScenario(), new WakeUpScenario(), new ReplayScenario())) {
       all.put(s.name(), s);
     }
     return all;
