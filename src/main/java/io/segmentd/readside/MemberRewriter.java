@@ -1,6 +1,13 @@
 package io.segmentd.readside;
 
 import com.datastax.oss.driver.api.core.CqlSession;
+import com.datastax.oss.driver.api.core.cql.BatchStatement;
+import com.datastax.oss.driver.api.core.cql.BoundStatement;
+import com.datastax.oss.driver.api.core.cql.DefaultBatchType;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import com.datastax.oss.driver.api.core.cql.PreparedStatement;
 import com.datastax.oss.driver.api.core.cql.SimpleStatement;
 import java.time.Duration;
@@ -69,6 +76,52 @@ public final class MemberRewriter {
 
   public CompletionStage<?> remove(String segment, String customerId) {
     return submit(() -> cql.executeAsync(delete.bind(segment, bucketOf(customerId, buckets), customerId)));
+  }
+
+  /** Rows per single-partition batch: one request and one mutation for many rows, under Cassandra's batch size limits. */
+  private static final int BATCH_ROWS = 80;
+
+  private final Object bufferLock = new Object();
+  private Map<String, List<BoundStatement>> buffered = new HashMap<>();
+  private int bufferedRows;
+
+  /**
+   * Keeps a member row to send later with others of its partition ({@link #drain}, {@link #send}):
+   * a rebuild writes far fewer, bigger requests than one per row.
+   */
+  public void buffer(String segment, String customerId, Instant since) {
+    int bucket = bucketOf(customerId, buckets);
+    synchronized (bufferLock) {
+      buffered.computeIfAbsent(segment + "\u0000" + bucket, k -> new ArrayList<>()).add(insert.bind(segment, bucket, customerId, since));
+      bufferedRows++;
+    }
+  }
+
+  public int bufferedRows() {
+    synchronized (bufferLock) {
+      return bufferedRows;
+    }
+  }
+
+  /** Takes every buffered row (rows buffered from now on wait for the next drain). */
+  public Map<String, List<BoundStatement>> drain() {
+    synchronized (bufferLock) {
+      Map<String, List<BoundStatement>> taken = buffered;
+      buffered = new HashMap<>();
+      bufferedRows = 0;
+      return taken;
+    }
+  }
+
+  /** Writes drained rows, one unlogged batch per partition (and per {@link #BATCH_ROWS}), and waits for them. */
+  public void send(Map<String, List<BoundStatement>> rows) {
+    for (List<BoundStatement> partition : rows.values()) {
+      for (int from = 0; from < partition.size(); from += BATCH_ROWS) {
+        List<BoundStatement> chunk = partition.subList(from, Math.min(partition.size(), from + BATCH_ROWS));
+        submit(() -> cql.executeAsync(BatchStatement.newInstance(DefaultBatchType.UNLOGGED).addAll(chunk)));
+      }
+    }
+    flush();
   }
 
   /** Waits for every write so far; rethrows the first that failed. */

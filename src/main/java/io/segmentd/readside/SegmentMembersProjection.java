@@ -156,10 +156,20 @@ public final class SegmentMembersProjection {
       return present.thenCombine(count, (members, was) -> {
         // The last transition of each customer decides; only real changes are written.
         Map<String, Transition> last = new LinkedHashMap<>();
-        for (Transition t : partition) last.put(t.customerId(), t);
+        Set<String> left = new java.util.HashSet<>();
+        for (Transition t : partition) {
+          last.put(t.customerId(), t);
+          if (!t.entered()) left.add(t.customerId());
+        }
         List<SegmentStore.MemberChange> changes = new ArrayList<>();
         for (Transition t : last.values()) {
-          if (t.entered() != members.contains(t.customerId())) changes.add(new SegmentStore.MemberChange(t.customerId(), t.entered(), t.at()));
+          boolean member = members.contains(t.customerId());
+          if (t.entered() != member) {
+            changes.add(new SegmentStore.MemberChange(t.customerId(), t.entered(), t.at(), true));
+          } else if (t.entered() && left.contains(t.customerId())) {
+            // Left and came back within the group: still a member, since its latest entry.
+            changes.add(new SegmentStore.MemberChange(t.customerId(), true, t.at(), false));
+          }
         }
         return new Object[] {changes, was};
       }).thenCompose(pair -> {
@@ -170,7 +180,7 @@ public final class SegmentMembersProjection {
         for (int from = 0; from < changes.size(); from += BATCH_ROWS) {
           List<SegmentStore.MemberChange> chunk = changes.subList(from, Math.min(changes.size(), from + BATCH_ROWS));
           done = done.thenCompose(before -> {
-            long after = before + chunk.stream().mapToLong(c -> c.add() ? 1 : -1).sum();
+            long after = before + chunk.stream().mapToLong(SegmentStore.MemberChange::delta).sum();
             return store.changeMembers(segment, bucket, chunk, after, clock.instant()).thenApply(d -> {
               counts.put(key, after);
               return after;

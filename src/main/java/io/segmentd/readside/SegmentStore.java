@@ -72,7 +72,15 @@ public final class SegmentStore {
   }
 
   /** A member to add (with the instant it entered) or remove. */
-  record MemberChange(String customerId, boolean add, Instant at) {}
+  /**
+   * A member to add (with the instant it entered) or remove. {@code counted}: it changes the count
+   * (a member that left and came back within one group only gets its new {@code since}).
+   */
+  record MemberChange(String customerId, boolean add, Instant at, boolean counted) {
+    long delta() {
+      return counted ? (add ? 1 : -1) : 0;
+    }
+  }
 
   /**
    * Adds and removes members of one bucket and sets the bucket's count in one logged batch: a

@@ -18,7 +18,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -113,9 +112,12 @@ public final class Rebuild {
     written.addAll(done.segments());
     JournalScan scan = env.scan();
     JournalDecoder decoder = env.decoder();
+    // Rows are buffered across ranges and written a partition at a time; a range is checkpointed
+    // once a write after its end has sent every row it buffered.
+    Object lock = new Object();
+    List<RangeDone> unwritten = new ArrayList<>();
     ParallelScan.run(remaining, settings.parallelism(), range -> {
       if (lost.get() != null) throw new IllegalStateException("lost the read-side lease", lost.get());
-      List<CompletableFuture<?>> writes = new ArrayList<>();
       Set<String> segments = new HashSet<>();
       long[] counted = new long[2];
       scan.scan(range, journal -> {
@@ -126,23 +128,43 @@ public final class Rebuild {
         for (Membership m : history.evaluate(definitions.settings().engine(), definitions.settings().profile()).values()) {
           if (!options.segments().isEmpty() && !options.segments().contains(m.segment())) continue;
           segments.add(m.segment());
-          writes.add(rewriter.add(m.segment(), history.customerId(), recorded.getOrDefault(m.segment(), evaluatedAt)).toCompletableFuture());
+          rewriter.buffer(m.segment(), history.customerId(), recorded.getOrDefault(m.segment(), evaluatedAt));
         }
         counted[0]++;
         counted[1] += history.eventCount();
         progress.customer(history.eventCount());
       });
-      CompletableFuture.allOf(writes.toArray(CompletableFuture[]::new)).join();
       written.addAll(segments);
-      checkpoints.rangeDone(run, range.index(), counted[0], counted[1], segments, env.clock().instant());
-      progress.rangeDone();
+      List<RangeDone> checkpoint = null;
+      Map<String, List<com.datastax.oss.driver.api.core.cql.BoundStatement>> rows = null;
+      synchronized (lock) {
+        unwritten.add(new RangeDone(range.index(), counted[0], counted[1], segments));
+        if (rewriter.bufferedRows() >= settings.writeBatchRows()) {
+          checkpoint = new ArrayList<>(unwritten);
+          unwritten.clear();
+          rows = rewriter.drain();
+        }
+      }
+      if (rows != null) write(rewriter, rows, checkpoints, run, checkpoint, progress);
     });
+    write(rewriter, rewriter.drain(), checkpoints, run, unwritten, progress);
     Set<String> recount = new TreeSet<>(written);
     recount.addAll(options.segments());
     rewriter.recount(recount, env.clock().instant());
     checkpoints.finished(run, env.clock().instant());
     progress.finish();
     return new Result(run, resumed, settings.tokenRanges(), done.ranges().size(), progress.customers(), progress.events(), progress.rate());
+  }
+
+  private record RangeDone(int index, long customers, long events, Set<String> segments) {}
+
+  private void write(MemberRewriter rewriter, Map<String, List<com.datastax.oss.driver.api.core.cql.BoundStatement>> rows, Checkpoints checkpoints,
+                     String run, List<RangeDone> ranges, Progress progress) {
+    rewriter.send(rows);
+    for (RangeDone range : ranges) {
+      checkpoints.rangeDone(run, range.index(), range.customers(), range.events(), range.segments(), env.clock().instant());
+      progress.rangeDone();
+    }
   }
 
   /** Named customers only: their rows of every segment set to what their journals say, their buckets recounted. */

@@ -84,6 +84,13 @@ public record Fact(
   record Key(Instant stepEnd, int era, EventType type, String name, String timezone, Map<String, Object> attributes, Long detailKey) {}
 
   /** The event as a group of one, keeping only the properties {@code shape} says rules read. */
+  private static final java.util.Map<String, ZoneId> ZONES = new java.util.concurrent.ConcurrentHashMap<>();
+
+  /** Zones by name, looked up once: {@code ZoneId.of} per event was a measurable share of a replay's fold. */
+  static ZoneId zone(String name) {
+    return ZONES.computeIfAbsent(name, ZoneId::of);
+  }
+
   static Fact of(BehaviorEvent event, FactShape shape, boolean detail) {
     Map<String, Object> attributes = new HashMap<>();
     Map<String, Measure> measures = new HashMap<>();
@@ -105,7 +112,7 @@ public record Fact(
     long localDay = 0;
     int localHour = 0;
     if (event.timezone() != null) {
-      java.time.ZonedDateTime local = at.atZone(ZoneId.of(event.timezone()));
+      java.time.ZonedDateTime local = at.atZone(zone(event.timezone()));
       localDay = local.toLocalDate().toEpochDay();
       localHour = local.getHour();
     }

@@ -276,7 +276,7 @@ public record Profile(
 
   /** The zone of the latest event at or before {@code asOf} that named one. */
   public ZoneId knownZoneAsOf(Instant asOf) {
-    return latestOf(asOf, f -> f.timezone() != null).map(f -> ZoneId.of(f.timezone())).orElse(null);
+    return latestOf(asOf, f -> f.timezone() != null).map(f -> Fact.zone(f.timezone())).orElse(null);
   }
 
   /** The group holding the latest matching event at or before {@code asOf} (ties: the highest message key). */

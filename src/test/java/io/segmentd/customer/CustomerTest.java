@@ -36,7 +36,7 @@ class CustomerTest {
   private static final ActorTestKit testKit = ActorTestKit.create(
       EventSourcedBehaviorTestKit.config()
           .withFallback(PersistenceTestKitSnapshotPlugin.config())
-          .withFallback(ConfigFactory.parseResources("serialization.conf")));
+          .withFallback(ConfigFactory.parseResources("serialization.conf").withFallback(ConfigFactory.defaultReference()).resolve()));
 
   private final MutableClock clock = new MutableClock(Instant.parse("2024-03-01T00:00:00Z"));
   private final FlakyScheduler scheduled = new FlakyScheduler(ReevaluationScheduler.NONE, 0);

@@ -36,7 +36,7 @@ class CustomerViewSizeTest {
   private static final ActorTestKit testKit = ActorTestKit.create(
       EventSourcedBehaviorTestKit.config()
           .withFallback(PersistenceTestKitSnapshotPlugin.config())
-          .withFallback(ConfigFactory.parseResources("serialization.conf")));
+          .withFallback(ConfigFactory.parseResources("serialization.conf").withFallback(ConfigFactory.defaultReference()).resolve()));
   private static final int FACTS = 20_000;
 
   @AfterAll

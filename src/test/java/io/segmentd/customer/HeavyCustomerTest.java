@@ -38,7 +38,7 @@ class HeavyCustomerTest {
   private static final ActorTestKit testKit = ActorTestKit.create(
       EventSourcedBehaviorTestKit.config()
           .withFallback(PersistenceTestKitSnapshotPlugin.config())
-          .withFallback(ConfigFactory.parseResources("serialization.conf")));
+          .withFallback(ConfigFactory.parseResources("serialization.conf").withFallback(ConfigFactory.defaultReference()).resolve()));
 
   private static final Instant START = Instant.parse("2024-06-03T00:00:00Z"); // a Monday
   private static final int EVENTS = 60_480; // one every 10 seconds for 7 days: one unbroken session

@@ -35,7 +35,7 @@ class LiveEqualsReplayPropertyTest {
   private static final ActorTestKit testKit = ActorTestKit.create(
       EventSourcedBehaviorTestKit.config()
           .withFallback(PersistenceTestKitSnapshotPlugin.config())
-          .withFallback(ConfigFactory.parseResources("serialization.conf")));
+          .withFallback(ConfigFactory.parseResources("serialization.conf").withFallback(ConfigFactory.defaultReference()).resolve()));
   private static final String[] NAMES = {"Product Viewed", "Checkout Started", "Product Reviewed", "Coupon Applied",
       "Promotion Clicked", "Referral Sent", "Signed Up", "Express Checkout Used"};
   private static final String[] ZONES = {null, null, "Europe/London", "Asia/Tokyo", "America/Los_Angeles"};

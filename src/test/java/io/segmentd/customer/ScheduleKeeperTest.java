@@ -40,7 +40,7 @@ class ScheduleKeeperTest {
   private static final ActorTestKit testKit = ActorTestKit.create(
       EventSourcedBehaviorTestKit.config()
           .withFallback(PersistenceTestKitSnapshotPlugin.config())
-          .withFallback(ConfigFactory.parseResources("serialization.conf")));
+          .withFallback(ConfigFactory.parseResources("serialization.conf").withFallback(ConfigFactory.defaultReference()).resolve()));
   private static final Duration NOTHING_HAPPENS = Duration.ofMillis(300);
 
   private final MutableClock clock = new MutableClock(Instant.parse("2024-03-01T10:00:00Z"));

@@ -135,6 +135,25 @@ class ChangesLogIntegrationTest {
     assertEquals(List.of(c.get(0) + "/1/entered", c.get(2) + "/1/entered", c.get(3) + "/1/entered", c.get(1) + "/1/entered"), readAll(segment));
   }
 
+  @Test
+  void aMemberWhoLeavesAndComesBackWithinOneGroupIsListedSinceTheLatestEntryAndCountedOnce() throws Exception {
+    String segment = "purchasing:at-risk";
+    int slice = 5;
+    String customer = customersOf(slice, "again-", 1).get(0);
+    long t0 = System.currentTimeMillis() - 60_000;
+    SegmentMembersProjection.TransitionHandler handler = handler(slice);
+    handler.start().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    process(handler, entered(customer, 1, segment, t0));
+    process(handler, exited(customer, 2, segment, t0 + 1_000), entered(customer, 3, segment, t0 + 2_000));
+
+    int bucket = store.bucketOf(customer);
+    var session = CassandraSessionRegistry.get(node.system()).sessionFor("pekko.persistence.cassandra");
+    var row = session.selectOne("SELECT since FROM " + KEYSPACE + ".segment_members WHERE segment = ? AND bucket = ? AND customer_id = ?",
+        segment, bucket, customer).toCompletableFuture().get(10, TimeUnit.SECONDS);
+    assertEquals(Instant.ofEpochMilli(t0 + 2_000), row.orElseThrow().getInstant("since"));
+    assertEquals(1L, store.bucketCount(segment, bucket).toCompletableFuture().get(10, TimeUnit.SECONDS));
+  }
+
   // ---- helpers ------------------------------------------------------------------------------
 
   private static SegmentMembersProjection.TransitionHandler handler(int slice) {

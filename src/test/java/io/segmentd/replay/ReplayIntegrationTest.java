@@ -151,11 +151,13 @@ class ReplayIntegrationTest {
   void aRebuildKilledMidwayResumesFromItsCheckpointAndFinishesWithTheSameResult() throws Exception {
     Map<String, Object> before = readSide();
     truncateReadSide();
-    Map<String, Object> slow = Map.of("segmentd.replay.token-ranges", 4096, "segmentd.replay.parallelism", 1);
+    Map<String, Object> slow = Map.of("segmentd.replay.token-ranges", 4096, "segmentd.replay.parallelism", 1,
+        "segmentd.replay.write-batch-rows", 10);
     Path log = Files.createTempFile("replay-rebuild", ".log");
     List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"), "-Xmx512m",
         "-Dsegmentd.cassandra.contact-points=" + cassandra.contactPoint(), "-Dsegmentd.cassandra.keyspace=" + KEYSPACE,
         "-Dsegmentd.replay.token-ranges=4096", "-Dsegmentd.replay.parallelism=1", "-Dsegmentd.replay.lease-grace=1s",
+        "-Dsegmentd.replay.write-batch-rows=10",
         "-cp", System.getProperty("surefire.test.class.path", System.getProperty("java.class.path")),
         "io.segmentd.server.Main", "replay", "rebuild"));
     Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
