@@ -30,15 +30,17 @@ import java.util.Set;
  * active version and under the proposal at one instant. Writes nothing.
  */
 final class Preview {
-  private final JournalScan scan;
+  private final java.util.function.Supplier<JournalScan> scans;
+  private volatile JournalScan scan;
   private final JournalDecoder decoder;
   private final ProfileSettings profile;
   private final int ranges;
   private final int parallelism;
   private final int samples;
 
-  Preview(JournalScan scan, JournalDecoder decoder, ProfileSettings profile, int ranges, int parallelism, int samples) {
-    this.scan = scan;
+  /** {@code scans}: made on the first preview (it prepares statements, so it needs Cassandra). */
+  Preview(java.util.function.Supplier<JournalScan> scans, JournalDecoder decoder, ProfileSettings profile, int ranges, int parallelism, int samples) {
+    this.scans = scans;
     this.decoder = decoder;
     this.profile = profile;
     this.ranges = ranges;
@@ -62,6 +64,7 @@ final class Preview {
     MembershipDiff diff = new MembershipDiff(samples, Set.of(id));
     Progress quiet = new Progress("preview", ranges, 0, new PrintStream(OutputStream.nullOutputStream()), false, Clock.systemUTC(),
         java.time.Duration.ofDays(1));
+    if (scan == null) scan = scans.get();
     ParallelScan.histories(scan, decoder, TokenRanges.split(ranges).ranges(), parallelism, quiet, history -> {
       if (history.eventCount() == 0) return;
       Profile folded = history.profile(profile);

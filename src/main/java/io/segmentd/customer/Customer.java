@@ -92,6 +92,9 @@ public final class Customer
   /** Time to retry a failed schedule write (a timer of the entity itself). */
   enum RetrySchedule implements Command { INSTANCE }
 
+  /** Time to look again whether the definitions are read, to handle the commands held meanwhile. */
+  enum RetryHeld implements Command { INSTANCE }
+
   /**
    * What callers need of a customer as of {@code asOf}: its totals, segments with the values behind
    * each, and {@code recorded}, the memberships of its persisted transitions (what the read side must
@@ -316,10 +319,11 @@ public final class Customer
   public CommandHandlerWithReply<Command, Event, State> commandHandler() {
     return newCommandHandlerWithReplyBuilder()
         .forAnyState()
-        .onCommand(RecordEvents.class, this::onRecordEvents)
-        .onCommand(GetProfile.class, this::onGetProfile)
-        .onCommand(Reevaluate.class, this::onReevaluate)
-        .onCommand(AdoptDefinitions.class, this::onAdoptDefinitions)
+        .onCommand(RecordEvents.class, (state, command) -> whenReady(() -> onRecordEvents(state, command)))
+        .onCommand(GetProfile.class, (state, command) -> whenReady(() -> onGetProfile(state, command)))
+        .onCommand(Reevaluate.class, (state, command) -> whenReady(() -> onReevaluate(state, command)))
+        .onCommand(AdoptDefinitions.class, (state, command) -> whenReady(() -> onAdoptDefinitions(state, command)))
+        .onCommand(RetryHeld.class, this::onRetryHeld)
         .onCommand(ScheduleWritten.class, this::onScheduleWritten)
         .onCommand(RetrySchedule.class, (state, retry) -> {
           schedule.onRetry();
@@ -327,6 +331,33 @@ public final class Customer
         })
         .onCommand(Passivate.class, this::onPassivate)
         .build();
+  }
+
+  private boolean holding;
+
+  /**
+   * Until the node has read the stored definitions, commands wait (stashed): evaluating without
+   * them would take customers out of segments they are in.
+   */
+  private ReplyEffect<Event, State> whenReady(java.util.function.Supplier<ReplyEffect<Event, State>> handle) {
+    if (settings.engines().ready()) return handle.get();
+    if (!holding) {
+      holding = true;
+      ctx.scheduleOnce(HOLD_RETRY, ctx.getSelf(), RetryHeld.INSTANCE);
+    }
+    return Effect().stash();
+  }
+
+  private static final Duration HOLD_RETRY = Duration.ofMillis(200);
+
+  private ReplyEffect<Event, State> onRetryHeld(State state, RetryHeld retry) {
+    if (settings.engines().ready()) {
+      holding = false;
+      // The Java DSL offers unstashing only as a plain Effect; every effect it builds is a ReplyEffect too.
+      return (ReplyEffect<Event, State>) Effect().none().thenUnstashAll();
+    }
+    ctx.scheduleOnce(HOLD_RETRY, ctx.getSelf(), RetryHeld.INSTANCE);
+    return Effect().noReply();
   }
 
   private ReplyEffect<Event, State> onRecordEvents(State state, RecordEvents command) {

@@ -10,6 +10,14 @@ import io.segmentd.segmentation.SegmentEngine;
 public interface EngineSource {
   SegmentEngine current();
 
+  /**
+   * Whether {@link #current} holds every definition yet: stored ones are read from Cassandra, and
+   * until they are, customers hold their commands rather than leave segments they cannot see.
+   */
+  default boolean ready() {
+    return true;
+  }
+
   static EngineSource fixed(SegmentEngine engine) {
     return () -> engine;
   }

@@ -43,6 +43,7 @@ public final class LiveDefinitions implements EngineSource {
   private final DefinitionStore store;
   private final Map<String, CustomDefinition> parsed = new ConcurrentHashMap<>();
   private volatile Snapshot snapshot;
+  private volatile boolean loaded;
 
   /** The heads as last read and the engine they give. */
   public record Snapshot(Map<String, DefinitionStore.Head> heads, SegmentEngine engine) {}
@@ -62,6 +63,12 @@ public final class LiveDefinitions implements EngineSource {
   @Override
   public SegmentEngine current() {
     return snapshot.engine();
+  }
+
+  /** True once the stored definitions have been read (the first refresh that reached Cassandra). */
+  @Override
+  public boolean ready() {
+    return loaded;
   }
 
   public Snapshot snapshot() {
@@ -186,6 +193,7 @@ public final class LiveDefinitions implements EngineSource {
           boolean versionsChanged = !liveVersions(byId).equals(liveVersions(was.heads()));
           snapshot = new Snapshot(Map.copyOf(byId), versionsChanged ? engine(byId) : was.engine());
         }
+        loaded = true;
         return snapshot;
       });
     });

@@ -135,19 +135,14 @@ public final class Rebuild {
         progress.customer(history.eventCount());
       });
       written.addAll(segments);
-      List<RangeDone> checkpoint = null;
-      Map<String, List<com.datastax.oss.driver.api.core.cql.BoundStatement>> rows = null;
+      boolean full;
       synchronized (lock) {
         unwritten.add(new RangeDone(range.index(), counted[0], counted[1], segments));
-        if (rewriter.bufferedRows() >= settings.writeBatchRows()) {
-          checkpoint = new ArrayList<>(unwritten);
-          unwritten.clear();
-          rows = rewriter.drain();
-        }
+        full = rewriter.bufferedRows() >= settings.writeBatchRows();
       }
-      if (rows != null) write(rewriter, rows, checkpoints, run, checkpoint, progress);
+      if (full) write(lock, unwritten, rewriter, checkpoints, run, progress, settings.writeBatchRows());
     });
-    write(rewriter, rewriter.drain(), checkpoints, run, unwritten, progress);
+    write(lock, unwritten, rewriter, checkpoints, run, progress, 0);
     Set<String> recount = new TreeSet<>(written);
     recount.addAll(options.segments());
     rewriter.recount(recount, env.clock().instant());
@@ -158,12 +153,29 @@ public final class Rebuild {
 
   private record RangeDone(int index, long customers, long events, Set<String> segments) {}
 
-  private void write(MemberRewriter rewriter, Map<String, List<com.datastax.oss.driver.api.core.cql.BoundStatement>> rows, Checkpoints checkpoints,
-                     String run, List<RangeDone> ranges, Progress progress) {
-    rewriter.send(rows);
-    for (RangeDone range : ranges) {
-      checkpoints.rangeDone(run, range.index(), range.customers(), range.events(), range.segments(), env.clock().instant());
-      progress.rangeDone();
+  private final Object writer = new Object();
+
+  /**
+   * Writes the buffered rows and then checkpoints the ranges finished before them. One writer at a
+   * time, each draining only once the previous one's rows are all written: a checkpointed range
+   * never has a row still on its way (some of its rows may have left with an earlier drain).
+   */
+  private void write(Object lock, List<RangeDone> unwritten, MemberRewriter rewriter, Checkpoints checkpoints, String run, Progress progress,
+                     int atLeast) {
+    synchronized (writer) {
+      List<RangeDone> ranges;
+      Map<String, List<com.datastax.oss.driver.api.core.cql.BoundStatement>> rows;
+      synchronized (lock) {
+        if (rewriter.bufferedRows() < atLeast) return; // another writer took them meanwhile
+        ranges = new ArrayList<>(unwritten);
+        unwritten.clear();
+        rows = rewriter.drain();
+      }
+      rewriter.send(rows);
+      for (RangeDone range : ranges) {
+        checkpoints.rangeDone(run, range.index(), range.customers(), range.events(), range.segments(), env.clock().instant());
+        progress.rangeDone();
+      }
     }
   }
 

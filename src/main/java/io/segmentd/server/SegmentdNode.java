@@ -95,8 +95,7 @@ public final class SegmentdNode implements AutoCloseable {
       Auth auth = new Auth(http.getString("write-key"), http.getString("read-token"), http.getString("admin-token"));
       CustomerSettings configured = CustomerSettings.fromConfig(segmentd);
       // Before the customers start: they evaluate the stored definitions from their first command.
-      StoredDefinitions.Started definitions = StoredDefinitions.start(system,
-          session.underlying().toCompletableFuture().get(60, TimeUnit.SECONDS), config, configured, auth, clock);
+      StoredDefinitions.Started definitions = StoredDefinitions.start(system, session, config, configured, auth, clock);
       CustomerSettings customerSettings = definitions.customerSettings();
       SegmentDirectory directory = new LiveSegmentDirectory(segmentd.getConfig("segments"), configured.engine(), definitions.live());
       Config reevaluation = segmentd.getConfig("reevaluation");

@@ -67,6 +67,29 @@ class CustomerTest {
   }
 
   @Test
+  void commandsWaitUntilTheStoredDefinitionsAreRead() {
+    java.util.concurrent.atomic.AtomicBoolean read = new java.util.concurrent.atomic.AtomicBoolean(false);
+    CustomerSettings configured = TestSettings.customer(Map.of());
+    CustomerSettings settings = configured.withEngines(new EngineSource() {
+      @Override
+      public io.segmentd.segmentation.SegmentEngine current() {
+        return configured.engine();
+      }
+
+      @Override
+      public boolean ready() {
+        return read.get();
+      }
+    });
+    var customer = testKit.spawn(Customer.create("held-1", settings, clock, ReevaluationScheduler.NONE));
+    var probe = testKit.<StatusReply<Recorded>>createTestProbe();
+    customer.tell(new Customer.RecordEvents(List.of(page("h1", "2024-02-21T10:00:00Z")), probe.getRef()));
+    probe.expectNoMessage(java.time.Duration.ofMillis(600));
+    read.set(true);
+    assertEquals(new Recorded(1, 0), probe.receiveMessage(java.time.Duration.ofSeconds(5)).getValue());
+  }
+
+  @Test
   void recordPersistsTheBatchThenReplies() {
     var result = record(order("m1", "2024-02-20T10:00:00Z", "o1", "19.99"), page("m2", "2024-02-21T10:00:00Z"));
 
