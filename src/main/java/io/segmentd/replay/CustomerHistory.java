@@ -1,13 +1,11 @@
 package io.segmentd.replay;
 
 import io.segmentd.customer.Customer;
-import io.segmentd.segmentation.BehaviorEvent;
 import io.segmentd.segmentation.Membership;
 import io.segmentd.segmentation.Profile;
 import io.segmentd.segmentation.ProfileSettings;
 import io.segmentd.segmentation.SegmentEngine;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -42,15 +40,7 @@ public record CustomerHistory(String customerId, List<Entry> entries) {
    * {@code knownAt} (only batches recorded by then; null: everything recorded).
    */
   public Profile profileAsOf(Instant asOf, Instant knownAt, ProfileSettings settings) {
-    List<BehaviorEvent> facts = new ArrayList<>();
-    for (Entry entry : entries) {
-      if (entry.event() instanceof Customer.EventsRecorded recorded && (knownAt == null || !recorded.recordedAt().isAfter(knownAt))) {
-        for (BehaviorEvent fact : recorded.events()) {
-          if (!fact.timestamp().isAfter(asOf)) facts.add(fact);
-        }
-      }
-    }
-    return Profile.EMPTY.plus(facts, settings);
+    return CustomerJournal.fold(entries.stream().map(Entry::event).toList(), asOf, knownAt, settings);
   }
 
   public long eventCount() {

@@ -84,9 +84,14 @@ public final class CustomerJournal {
 
   /** The profile of the facts in {@code journalEvents} that happened at or before {@code asOf}. */
   public static Profile fold(List<?> journalEvents, Instant asOf, ProfileSettings settings) {
+    return fold(journalEvents, asOf, null, settings);
+  }
+
+  /** As {@link #fold(List, Instant, ProfileSettings)}, counting only batches recorded by {@code knownAt} (null: all). */
+  public static Profile fold(List<?> journalEvents, Instant asOf, Instant knownAt, ProfileSettings settings) {
     List<BehaviorEvent> facts = new ArrayList<>();
     for (Object event : journalEvents) {
-      if (event instanceof Customer.EventsRecorded recorded) {
+      if (event instanceof Customer.EventsRecorded recorded && (knownAt == null || !recorded.recordedAt().isAfter(knownAt))) {
         for (BehaviorEvent fact : recorded.events()) {
           if (!fact.timestamp().isAfter(asOf)) facts.add(fact);
         }

@@ -12,6 +12,11 @@ public record JournalRow(String persistenceId, long partitionNr, long sequenceNr
 
   /** The journal write time in epoch milliseconds (from the row's version-1 timeuuid). */
   public long writtenAtMillis() {
-    return (timestamp.timestamp() - 0x01b21dd213814000L) / 10_000;
+    return epochMillis(timestamp);
+  }
+
+  /** Epoch milliseconds of a version-1 timeuuid (the journal's and the projections' offsets). */
+  public static long epochMillis(UUID timeuuid) {
+    return (timeuuid.timestamp() - 0x01b21dd213814000L) / 10_000;
   }
 }

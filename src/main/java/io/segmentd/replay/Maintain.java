@@ -111,7 +111,7 @@ public final class Maintain {
     // A small table (one row per projection instance): read whole rather than by its hashed partitions.
     for (Row row : cql.execute("SELECT projection_name, offset FROM " + env.keyspace() + ".offset_store")) {
       if (!io.segmentd.readside.SegmentMembersProjection.NAME.equals(row.getString("projection_name"))) continue;
-      Instant offset = Instant.ofEpochMilli((UUID.fromString(row.getString("offset")).timestamp() - 0x01b21dd213814000L) / 10_000);
+      Instant offset = Instant.ofEpochMilli(JournalRow.epochMillis(UUID.fromString(row.getString("offset"))));
       if (offset.isBefore(horizon)) horizon = offset;
     }
     Instant cut = horizon.minus(Duration.ofHours(1));
