@@ -155,6 +155,9 @@ record Transitions(List<Event> events, Map<String, Membership> memberships, Inst
    */
   Transitions net(SegmentEngine engine, Profile after, Instant t0, Instant now, String trigger, int maxSteps) {
     Map<String, Membership> target = engine.evaluate(after, now);
+    // The common live case (a batch a little behind the last evaluation that changes nothing):
+    // there is no transition to stamp, so no walk to find where.
+    if (target.keySet().equals(memberships.keySet())) return new Transitions(events, target, now, true, recordedAt);
     Map<String, Membership> walkedTo = engine.evaluate(after, t0);
     Map<String, Instant> lastChange = new HashMap<>();
     Map<String, Membership> enteredWith = new HashMap<>(walkedTo);

@@ -69,6 +69,9 @@ public final class NodeProcess implements AutoCloseable {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     List<String> command = new ArrayList<>(List.of(java, "-Xms" + settings.heap(), "-Xmx" + settings.heap(),
         "-jar", settings.jar().toString(), "server"));
+    // BENCH_NODE_JAVA_OPTS: extra JVM options for the node, e.g. a JFR recording when profiling
+    String extra = System.getenv("BENCH_NODE_JAVA_OPTS");
+    if (extra != null && !extra.isBlank()) command.addAll(1, List.of(extra.trim().split("\\s+")));
     ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
         .redirectOutput(settings.logDir().resolve(settings.keyspace() + "-" + (++starts) + ".log").toFile());
     Map<String, String> env = builder.environment();
