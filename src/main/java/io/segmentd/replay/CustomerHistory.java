@@ -24,15 +24,24 @@ public record CustomerHistory(String customerId, List<Entry> entries) {
     return persistenceId.substring(persistenceId.indexOf('|') + 1);
   }
 
-  /** The profile the entity holds: every batch folded in journal order, as recovery does. */
+  /**
+   * The profile the entity holds. Recovery folds batch by batch; a fold does not depend on how
+   * events are split into batches, only on the latest arrival, so every batch is folded in one
+   * pass (one grouping of the facts rather than one per batch).
+   */
   public Profile profile(ProfileSettings settings) {
-    Profile profile = Profile.EMPTY;
+    List<io.segmentd.segmentation.BehaviorEvent> events = new java.util.ArrayList<>();
+    Instant latestArrival = null;
     for (Entry entry : entries) {
       if (entry.event() instanceof Customer.EventsRecorded recorded) {
-        profile = profile.plus(recorded.events(), recorded.recordedAt(), settings);
+        events.addAll(recorded.events());
+        // A batch without its arrival (older journals) counts as arriving with its newest event, as Profile.plus does.
+        Instant arrival = recorded.recordedAt() != null ? recorded.recordedAt()
+            : recorded.events().stream().map(io.segmentd.segmentation.BehaviorEvent::timestamp).max(Instant::compareTo).orElse(null);
+        if (arrival != null && (latestArrival == null || arrival.isAfter(latestArrival))) latestArrival = arrival;
       }
     }
-    return profile;
+    return Profile.EMPTY.plus(events, latestArrival, settings);
   }
 
   /**

@@ -112,14 +112,24 @@ public record Profile(
       touched.merge(fact.key(), fact, Fact::plus);
       touchedSteps.add(stepOf(fact));
     }
-    List<Fact> kept = new ArrayList<>(facts.size());
-    for (Fact fact : facts) {
+    // Groups that move (an early event passed by an arrival, an old step archived) first: a group
+    // they join may come before them in the list, and must be merged with them, not kept beside.
+    boolean[] moved = new boolean[facts.size()];
+    for (int i = 0; i < facts.size(); i++) {
+      Fact fact = facts.get(i);
       Fact placed = placed(fact, upTo, archiveUpTo, shape);
-      if (placed != fact || touchedSteps.contains(stepOf(fact)) && touched.containsKey(fact.key())) {
+      if (placed != fact) {
+        moved[i] = true;
         touched.merge(placed.key(), placed, Fact::plus);
-      } else {
-        kept.add(fact);
+        touchedSteps.add(stepOf(placed));
       }
+    }
+    List<Fact> kept = new ArrayList<>(facts.size());
+    for (int i = 0; i < facts.size(); i++) {
+      if (moved[i]) continue;
+      Fact fact = facts.get(i);
+      if (touchedSteps.contains(stepOf(fact)) && touched.containsKey(fact.key())) touched.merge(fact.key(), fact, Fact::plus);
+      else kept.add(fact);
     }
     List<Fact> changed = new ArrayList<>(touched.values());
     changed.sort(Fact.ORDER);

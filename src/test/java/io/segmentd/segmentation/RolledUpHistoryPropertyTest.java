@@ -104,6 +104,32 @@ class RolledUpHistoryPropertyTest {
     }
   }
 
+  @Test
+  void foldingAJournalsBatchesAtOnceEqualsFoldingThemOneByOne() {
+    // What lets a replay fold a customer's whole journal in one pass instead of one per batch; it
+    // also found groups of one key kept twice when an early event was passed by a later arrival.
+    Random random = new Random(23);
+    for (int history = 0; history < 40; history++) {
+      List<BehaviorEvent> events = randomHistory(random, 300);
+      Profile oneByOne = Profile.EMPTY;
+      List<BehaviorEvent> all = new ArrayList<>();
+      Instant lastArrival = null;
+      int i = 0;
+      while (i < events.size()) {
+        List<BehaviorEvent> batch = events.subList(i, Math.min(events.size(), i + 1 + random.nextInt(40)));
+        Instant newest = batch.stream().map(BehaviorEvent::timestamp).max(Instant::compareTo).orElseThrow();
+        // Sometimes before the batch's newest event (an early stamp), sometimes long after it.
+        Instant arrival = random.nextInt(4) == 0 ? newest.minus(Duration.ofMinutes(random.nextInt(30)))
+            : newest.plus(Duration.ofMinutes(random.nextInt(24 * 60)));
+        oneByOne = oneByOne.plus(batch, arrival, ROLLED);
+        all.addAll(batch);
+        lastArrival = lastArrival == null || arrival.isAfter(lastArrival) ? arrival : lastArrival;
+        i += batch.size();
+      }
+      assertEquals(oneByOne, Profile.EMPTY.plus(all, lastArrival, ROLLED), "history " + history);
+    }
+  }
+
   /** Batches arrive at their own instants, some events late and some stamped ahead of their arrival. */
   private static Profile arriveInBatches(List<BehaviorEvent> events, Random random) {
     Map<BehaviorEvent, Instant> delivered = new HashMap<>();
