@@ -42,9 +42,18 @@ final class Checkpoints {
     cql.execute("DELETE FROM " + keyspace + ".replay_runs WHERE run = ?", run);
   }
 
-  void rangeDone(String run, int range, long customers, long events, Set<String> segments, Instant at) {
-    cql.execute("INSERT INTO " + keyspace + ".replay_ranges (run, range, customers, events, segments, finished_at) VALUES (?, ?, ?, ?, ?, ?)",
-        run, range, customers, events, segments, at);
+  /** A range finished. */
+  record RangeDone(int range, long customers, long events, Set<String> segments) {}
+
+  /** Ranges finished, written side by side (each range's segments make a batch of many too big for one request). */
+  void rangesDone(String run, java.util.List<RangeDone> ranges, Instant at) {
+    if (ranges.isEmpty()) return;
+    var insert = cql.prepare("INSERT INTO " + keyspace + ".replay_ranges (run, range, customers, events, segments, finished_at) VALUES (?, ?, ?, ?, ?, ?)");
+    var writes = new java.util.ArrayList<java.util.concurrent.CompletableFuture<?>>();
+    for (RangeDone r : ranges) {
+      writes.add(cql.executeAsync(insert.bind(run, r.range(), r.customers(), r.events(), r.segments(), at)).toCompletableFuture());
+    }
+    java.util.concurrent.CompletableFuture.allOf(writes.toArray(java.util.concurrent.CompletableFuture[]::new)).join();
   }
 
   /** The ranges done, and the segments they wrote members of. */

@@ -115,7 +115,7 @@ public final class Rebuild {
     // Rows are buffered across ranges and written a partition at a time; a range is checkpointed
     // once a write after its end has sent every row it buffered.
     Object lock = new Object();
-    List<RangeDone> unwritten = new ArrayList<>();
+    List<Checkpoints.RangeDone> unwritten = new ArrayList<>();
     ParallelScan.run(remaining, settings.parallelism(), range -> {
       if (lost.get() != null) throw new IllegalStateException("lost the read-side lease", lost.get());
       Set<String> segments = new HashSet<>();
@@ -137,7 +137,7 @@ public final class Rebuild {
       written.addAll(segments);
       boolean full;
       synchronized (lock) {
-        unwritten.add(new RangeDone(range.index(), counted[0], counted[1], segments));
+        unwritten.add(new Checkpoints.RangeDone(range.index(), counted[0], counted[1], segments));
         full = rewriter.bufferedRows() >= settings.writeBatchRows();
       }
       if (full) write(lock, unwritten, rewriter, checkpoints, run, progress, settings.writeBatchRows());
@@ -151,8 +151,6 @@ public final class Rebuild {
     return new Result(run, resumed, settings.tokenRanges(), done.ranges().size(), progress.customers(), progress.events(), progress.rate());
   }
 
-  private record RangeDone(int index, long customers, long events, Set<String> segments) {}
-
   private final Object writer = new Object();
 
   /**
@@ -160,10 +158,10 @@ public final class Rebuild {
    * time, each draining only once the previous one's rows are all written: a checkpointed range
    * never has a row still on its way (some of its rows may have left with an earlier drain).
    */
-  private void write(Object lock, List<RangeDone> unwritten, MemberRewriter rewriter, Checkpoints checkpoints, String run, Progress progress,
+  private void write(Object lock, List<Checkpoints.RangeDone> unwritten, MemberRewriter rewriter, Checkpoints checkpoints, String run, Progress progress,
                      int atLeast) {
     synchronized (writer) {
-      List<RangeDone> ranges;
+      List<Checkpoints.RangeDone> ranges;
       Map<String, List<com.datastax.oss.driver.api.core.cql.BoundStatement>> rows;
       synchronized (lock) {
         if (rewriter.bufferedRows() < atLeast) return; // another writer took them meanwhile
@@ -172,10 +170,8 @@ public final class Rebuild {
         rows = rewriter.drain();
       }
       rewriter.send(rows);
-      for (RangeDone range : ranges) {
-        checkpoints.rangeDone(run, range.index(), range.customers(), range.events(), range.segments(), env.clock().instant());
-        progress.rangeDone();
-      }
+      checkpoints.rangesDone(run, ranges, env.clock().instant());
+      ranges.forEach(range -> progress.rangeDone());
     }
   }
 

@@ -92,21 +92,34 @@ public record Fact(
   }
 
   static Fact of(BehaviorEvent event, FactShape shape, boolean detail) {
-    Map<String, Object> attributes = new HashMap<>();
-    Map<String, Measure> measures = new HashMap<>();
-    for (String property : shape.dimensions()) {
-      Object value = event.properties().get(property);
-      if (value instanceof String || value instanceof Number || value instanceof Boolean) attributes.put(property, value);
-    }
-    if (shape.dimensions().contains(PRODUCT_CATEGORIES) && event.properties().get("products") instanceof List<?> products) {
-      List<String> categories = products.stream()
-          .filter(p -> p instanceof Map<?, ?> m && m.get("category") != null)
-          .map(p -> String.valueOf(((Map<?, ?>) p).get("category"))).distinct().sorted().toList();
-      if (!categories.isEmpty()) attributes.put(PRODUCT_CATEGORIES, categories);
-    }
-    for (String property : shape.measures()) {
-      BigDecimal number = number(event.properties().get(property));
-      if (number != null) measures.put(property, Measure.of(number));
+    // Most events carry few of the properties rules read: maps only when there is something to keep.
+    Map<String, Object> properties = event.properties();
+    Map<String, Object> attributes = null;
+    Map<String, Measure> measures = null;
+    if (!properties.isEmpty()) {
+      for (String property : shape.dimensions()) {
+        Object value = properties.get(property);
+        if (value instanceof String || value instanceof Number || value instanceof Boolean) {
+          if (attributes == null) attributes = new HashMap<>();
+          attributes.put(property, value);
+        }
+      }
+      if (shape.dimensions().contains(PRODUCT_CATEGORIES) && properties.get("products") instanceof List<?> products) {
+        List<String> categories = products.stream()
+            .filter(p -> p instanceof Map<?, ?> m && m.get("category") != null)
+            .map(p -> String.valueOf(((Map<?, ?>) p).get("category"))).distinct().sorted().toList();
+        if (!categories.isEmpty()) {
+          if (attributes == null) attributes = new HashMap<>();
+          attributes.put(PRODUCT_CATEGORIES, categories);
+        }
+      }
+      for (String property : shape.measures()) {
+        BigDecimal number = number(properties.get(property));
+        if (number != null) {
+          if (measures == null) measures = new HashMap<>();
+          measures.put(property, Measure.of(number));
+        }
+      }
     }
     Instant at = event.timestamp();
     long localDay = 0;
@@ -117,7 +130,8 @@ public record Fact(
       localHour = local.getHour();
     }
     return new Fact(at, at, shape.stepEnd(at), 1, messageKey(event.messageId()), event.type(), event.name(), event.timezone(),
-        shape.era(at), detail, Map.copyOf(attributes), Map.copyOf(measures), localDay, localHour);
+        shape.era(at), detail, attributes == null ? Map.of() : Map.copyOf(attributes), measures == null ? Map.of() : Map.copyOf(measures),
+        localDay, localHour);
   }
 
   /**
