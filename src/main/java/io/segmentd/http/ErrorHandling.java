@@ -27,7 +27,21 @@ public final class ErrorHandling extends AllDirectives {
   private static final Logger log = LoggerFactory.getLogger(ErrorHandling.class);
 
   public Route handled(Route inner) {
-    return handleExceptions(exceptions(), () -> handleRejections(rejections(), () -> inner));
+    return withRequestTimeoutResponse(ErrorHandling::timedOut,
+        () -> handleExceptions(exceptions(), () -> handleRejections(rejections(), () -> inner)));
+  }
+
+  /** pekko.http.server.request-timeout passed: in practice a body trickled too slowly (a slow journal is a 503 before). */
+  private static org.apache.pekko.http.javadsl.model.HttpResponse timedOut(org.apache.pekko.http.javadsl.model.HttpRequest request) {
+    byte[] body;
+    try {
+      body = JsonSupport.MAPPER.writeValueAsBytes(new ApiError("request_timeout",
+          "the request was not complete within pekko.http.server.request-timeout; nothing of it was recorded"));
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+    return org.apache.pekko.http.javadsl.model.HttpResponse.create().withStatus(StatusCodes.REQUEST_TIMEOUT)
+        .withEntity(org.apache.pekko.http.javadsl.model.ContentTypes.APPLICATION_JSON, body);
   }
 
   private Route error(StatusCode status, String error, String detail, HttpHeader... headers) {
@@ -37,7 +51,7 @@ public final class ErrorHandling extends AllDirectives {
 
   private ExceptionHandler exceptions() {
     return ExceptionHandler.newBuilder()
-        .match(InvalidRequest.class, e -> error(StatusCodes.BAD_REQUEST, e.error(), e.detail()))
+        .match(InvalidRequest.class, this::invalid)
         .match(EntityStreamSizeException.class, this::tooLarge)
         .match(CompletionException.class, e -> unwrapped(e.getCause()))
         .matchAny(this::unwrapped)
@@ -45,8 +59,17 @@ public final class ErrorHandling extends AllDirectives {
   }
 
   private Route unwrapped(Throwable e) {
-    if (e instanceof InvalidRequest invalid) return error(StatusCodes.BAD_REQUEST, invalid.error(), invalid.detail());
+    if (e instanceof InvalidRequest invalid) return invalid(invalid);
     if (e instanceof EntityStreamSizeException tooLarge) return tooLarge(tooLarge);
+    if (e instanceof BodyTimeout slow) return error(StatusCodes.REQUEST_TIMEOUT, "request_timeout", slow.getMessage());
+    if (e instanceof org.apache.pekko.http.scaladsl.model.IllegalRequestException illegal) {
+      return error(StatusCodes.BAD_REQUEST, "invalid_body", "the request could not be read: " + illegal.info().summary());
+    }
+    if (e instanceof org.apache.pekko.http.scaladsl.model.EntityStreamException
+        || e instanceof java.util.zip.ZipException || e instanceof java.util.zip.DataFormatException) {
+      // e.g. a body announced as gzip that is not
+      return error(StatusCodes.BAD_REQUEST, "invalid_body", "the request body could not be read: " + e.getMessage());
+    }
     if (e instanceof Overloaded overloaded) {
       return error(StatusCodes.SERVICE_UNAVAILABLE, "unavailable",
           "the node is overloaded (" + overloaded.getMessage() + "); nothing was acknowledged, retry with the same messageIds",
@@ -64,6 +87,10 @@ public final class ErrorHandling extends AllDirectives {
         "the request could not be completed (" + e.getClass().getSimpleName() + "); nothing of it was acknowledged");
   }
 
+  private Route invalid(InvalidRequest e) {
+    return complete(StatusCodes.BAD_REQUEST, new ApiError(e.error(), e.detail(), e.rejected()), JsonSupport.json());
+  }
+
   private Route tooLarge(EntityStreamSizeException e) {
     return error(StatusCodes.PAYLOAD_TOO_LARGE, "request_too_large",
         "the request body exceeds the limit of " + e.limit() + " bytes (segmentd.ingest.max-request-bytes)");
@@ -78,6 +105,8 @@ public final class ErrorHandling extends AllDirectives {
         .handle(MalformedRequestContentRejection.class, r -> r.getCause() instanceof EntityStreamSizeException tooLarge
             ? tooLarge(tooLarge)
             : error(StatusCodes.BAD_REQUEST, "invalid_body", r.message()))
+        .handle(org.apache.pekko.http.javadsl.server.UnsupportedRequestEncodingRejection.class, r -> error(
+            StatusCodes.UNSUPPORTED_MEDIA_TYPE, "unsupported_encoding", "the request body's Content-Encoding is not one of gzip, deflate, identity"))
         .handle(MalformedQueryParamRejection.class, r -> error(StatusCodes.BAD_REQUEST, "invalid_parameter",
             "query parameter '" + r.parameterName() + "': " + r.errorMsg()))
         .handleAll(MethodRejection.class, rs -> error(StatusCodes.METHOD_NOT_ALLOWED, "method_not_allowed",

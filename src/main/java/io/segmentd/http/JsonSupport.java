@@ -18,6 +18,8 @@ public final class JsonSupport {
       .addModule(new JavaTimeModule())
       .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
       .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+      // a body is one JSON document: "{...} garbage" and "{...}{...}" are refused, not half read
+      .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
       .enable(JsonGenerator.Feature.WRITE_BIGDECIMAL_AS_PLAIN)
       .enable(StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION)
       // 99.90 stays 99.90: amounts keep the scale they were sent with

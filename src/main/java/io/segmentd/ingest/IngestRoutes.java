@@ -7,20 +7,26 @@ import io.segmentd.http.JsonSupport;
 import io.segmentd.http.Metrics;
 import java.time.Clock;
 import java.util.List;
-import java.util.Map;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import io.segmentd.http.RejectedEvent;
+import org.apache.pekko.http.javadsl.model.StatusCodes;
 import java.util.function.Function;
 import org.apache.pekko.http.javadsl.server.AllDirectives;
 import org.apache.pekko.http.javadsl.server.Route;
-import org.apache.pekko.http.javadsl.unmarshalling.Unmarshaller;
+import io.segmentd.http.BodyTimeout;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.pekko.http.javadsl.model.HttpEntity;
+import org.apache.pekko.stream.Materializer;
 import org.apache.pekko.util.ByteString;
 
 /**
  * The Segment HTTP Tracking API: {@code POST /v1/batch | track | identify | page | screen | group | alias}.
- * Answers {@code {"success": true}} only after every event of the request is in the journal.
+ * Answers {@code {"success": true, ...}} only after every accepted event of the request is in the journal.
  */
 public final class IngestRoutes extends AllDirectives {
-  private static final Map<String, Boolean> SUCCESS = Map.of("success", true);
-
   private final SegmentPayloadParser parser;
   private final EventRecorder recorder;
   private final Auth auth;
@@ -49,19 +55,66 @@ public final class IngestRoutes extends AllDirectives {
   }
 
   private Route single(EventType type) {
-    return path(type.wireName(), () -> ingest(body -> List.of(parser.parseSingle(body, type, clock.instant()))));
+    return path(type.wireName(), () -> ingest(body ->
+        new SegmentPayloadParser.Parsed(List.of(parser.parseSingle(body, type, clock.instant())), List.of())));
   }
 
-  private Route ingest(Function<byte[], List<CustomerEvent>> parse) {
+  /**
+   * Bodies may come gzip- or deflate-encoded (as Segment's API accepts); the request limit applies
+   * to the decoded body, so a small compressed body cannot expand past it.
+   */
+  private Route ingest(Function<byte[], SegmentPayloadParser.Parsed> parse) {
     return post(() -> auth.withWriteKey(() ->
-        withSizeLimit(limits.maxRequestBytes(), () ->
-            entity(Unmarshaller.entityToByteString(), (ByteString body) -> {
-              Timer.Sample sample = Timer.start();
-              return onSuccess(recorder.record(parse.apply(body.toArray())), outcome -> {
-                sample.stop(metrics.ingestTimer());
-                metrics.recorded(outcome.accepted(), outcome.duplicates());
-                return complete(org.apache.pekko.http.javadsl.model.StatusCodes.OK, SUCCESS, JsonSupport.json());
-              });
-            }))));
+        decodeRequest(() ->
+            withSizeLimit(limits.maxRequestBytes(), () ->
+                extractMaterializer(materializer -> extractRequestEntity(entity ->
+                    onSuccess(body(entity, materializer), (ByteString body) -> {
+                  Timer.Sample sample = Timer.start();
+                  SegmentPayloadParser.Parsed parsed = parse.apply(body.toArray());
+                  return onSuccess(recorder.record(parsed.events()), outcome -> {
+                    sample.stop(metrics.ingestTimer());
+                    metrics.recorded(outcome.accepted(), outcome.duplicates());
+                    return complete(StatusCodes.OK, new Acknowledged(true, outcome.accepted(), outcome.duplicates(), parsed.rejected()),
+                        JsonSupport.json());
+                  });
+                })))))));
+  }
+
+  /**
+   * The whole body, or a {@link BodyTimeout} when it has not arrived within body-timeout: a client
+   * trickling its body is answered 408. The body's stream is left running rather than cancelled,
+   * so the answer goes out before the server closes the connection.
+   */
+  private CompletionStage<ByteString> body(HttpEntity entity, Materializer materializer) {
+    return entity.getDataBytes().runFold(ByteString.emptyByteString(), ByteString::concat, materializer)
+        .toCompletableFuture()
+        .orTimeout(limits.bodyTimeout().toMillis(), TimeUnit.MILLISECONDS)
+        .handle((data, failure) -> {
+          if (failure == null) return data;
+          Throwable cause = failure instanceof CompletionException ? failure.getCause() : failure;
+          if (cause instanceof TimeoutException) {
+            throw new BodyTimeout("the request body did not arrive within " + limits.bodyTimeout() + " (segmentd.ingest.body-timeout)");
+          }
+          throw cause instanceof RuntimeException r ? r : new CompletionException(cause);
+        });
+  }
+
+  /**
+   * The answer to a request whose events are in the journal: those newly recorded, those already
+   * there (retries), and the events of a batch that were refused, each with its index and reason.
+   */
+  @JsonInclude(JsonInclude.Include.NON_EMPTY)
+  public record Acknowledged(boolean success, int accepted, int duplicates, List<RejectedEvent> rejected) {
+    @JsonInclude(JsonInclude.Include.ALWAYS)
+    @Override
+    public int accepted() {
+      return accepted;
+    }
+
+    @JsonInclude(JsonInclude.Include.ALWAYS)
+    @Override
+    public int duplicates() {
+      return duplicates;
+    }
   }
 }

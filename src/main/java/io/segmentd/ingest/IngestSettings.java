@@ -8,16 +8,28 @@ import java.time.Instant;
 public record IngestSettings(
     long maxEventBytes,
     long maxRequestBytes,
-    int maxCustomerIdLength,
+    int maxIdLength,
+    int maxNameLength,
+    int maxPropertyKeyLength,
+    int maxProperties,
+    int maxDepth,
     Duration maxFutureSkew,
-    Instant earliestEventTime) {
+    Instant earliestEventTime,
+    Duration clockSkewTolerance,
+    Duration bodyTimeout) {
 
   public static IngestSettings fromConfig(Config ingest) {
     return new IngestSettings(
         ingest.getBytes("max-event-bytes"),
         ingest.getBytes("max-request-bytes"),
-        ingest.getInt("max-customer-id-length"),
+        ingest.getInt("max-id-length"),
+        ingest.getInt("max-name-length"),
+        ingest.getInt("max-property-key-length"),
+        ingest.getInt("max-properties"),
+        ingest.getInt("max-depth"),
         ingest.getDuration("max-future-skew"),
-        Instant.parse(ingest.getString("earliest-event-time")));
+        Instant.parse(ingest.getString("earliest-event-time")),
+        ingest.getDuration("clock-skew-tolerance"),
+        ingest.getDuration("body-timeout"));
   }
 }

@@ -7,13 +7,13 @@ import java.util.Optional;
 public enum EventType {
   TRACK, IDENTIFY, PAGE, SCREEN, GROUP, ALIAS;
 
+  /** The type a Segment call names, exactly as the spec spells it (lower case). */
   public static Optional<EventType> parse(String wire) {
     if (wire == null) return Optional.empty();
-    try {
-      return Optional.of(valueOf(wire.toUpperCase(Locale.ROOT)));
-    } catch (IllegalArgumentException e) {
-      return Optional.empty();
+    for (EventType type : values()) {
+      if (type.wireName().equals(wire)) return Optional.of(type);
     }
+    return Optional.empty();
   }
 
   public String wireName() {

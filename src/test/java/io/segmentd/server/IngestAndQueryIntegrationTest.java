@@ -122,7 +122,7 @@ class IngestAndQueryIntegrationTest {
     assertEquals(200, api.post("/v1/track", event).status());
     ApiClient.Response retry = api.post("/v1/track", event);
     assertEquals(200, retry.status());
-    assertEquals("{\"success\":true}", retry.body());
+    assertEquals("{\"success\":true,\"accepted\":0,\"duplicates\":1}", retry.body());
     JsonNode profile = api.get("/v1/customers/retrier").json();
     assertEquals(1, profile.get("eventCount").asInt());
     assertEquals("99.90", profile.get("purchasing").get("revenue").decimalValue().toPlainString());
@@ -133,24 +133,43 @@ class IngestAndQueryIntegrationTest {
       "not JSON | {\"batch\": [ | invalid_json",
       "no batch array | {\"events\": []} | invalid_batch",
       "unknown type | {\"batch\": [{\"type\": \"trak\", \"userId\": \"bad-1\"}]} | invalid_event",
-      "no user | {\"batch\": [{\"type\": \"track\", \"event\": \"X\"}]} | invalid_event",
+      "no user | {\"batch\": [{\"type\": \"track\", \"event\": \"X\"}]} | invalid_id",
       "no event name | {\"batch\": [{\"type\": \"track\", \"userId\": \"bad-1\"}]} | invalid_event",
       "bad timestamp | {\"batch\": [{\"type\": \"track\", \"userId\": \"bad-1\", \"event\": \"X\", \"timestamp\": \"yesterday\"}]} | invalid_timestamp",
       "too early | {\"batch\": [{\"type\": \"track\", \"userId\": \"bad-1\", \"event\": \"X\", \"timestamp\": \"1999-12-31T23:59:59Z\"}]} | invalid_timestamp",
       "in the future | {\"batch\": [{\"type\": \"track\", \"userId\": \"bad-1\", \"event\": \"X\", \"timestamp\": \"2024-03-01T00:06:00Z\"}]} | invalid_timestamp",
       "revenue not a number | {\"batch\": [{\"type\": \"track\", \"userId\": \"bad-1\", \"event\": \"Order Completed\", \"properties\": {\"revenue\": \"ten\"}}]} | invalid_event",
   })
-  void malformedRequestGets400AndPersistsNothing(String why, String badEvent, String error) throws Exception {
-    // A valid event for the same customer travels in front of the bad one: it must not be kept either.
-    String body = badEvent.startsWith("{\"batch\": [{")
-        ? badEvent.replace("{\"batch\": [", "{\"batch\": [{\"type\": \"track\", \"userId\": \"bad-1\", \"event\": \"Fine\", \"messageId\": \"ok-1\", \"timestamp\": \"2024-02-01T00:00:00Z\"}, ")
-        : badEvent;
+  void aMalformedEventIsRefusedWithItsReasonAndTheGoodOnesOfItsBatchAreKept(String why, String badEvent, String error) throws Exception {
+    String customer = "bad-" + why.replace(' ', '-');
+    String bad = badEvent.replace("bad-1", customer);
+    if (!bad.startsWith("{\"batch\": [{")) {
+      // Not a batch at all: refused as a whole.
+      ApiClient.Response response = api.post("/v1/batch", bad);
+      assertEquals(400, response.status(), response.body());
+      assertEquals(error, response.json().get("error").asText());
+      return;
+    }
+    // Alone, the bad event is refused, the batch with it, and nothing is kept.
+    ApiClient.Response alone = api.post("/v1/batch", bad);
+    assertEquals(400, alone.status(), alone.body());
+    assertEquals("invalid_batch", alone.json().get("error").asText());
+    assertEquals(0, alone.json().get("rejected").get(0).get("index").asInt());
+    assertEquals(error, alone.json().get("rejected").get(0).get("error").asText());
+    assertEquals(404, api.get("/v1/customers/" + customer).status());
+    // Behind a valid event of the same customer, the valid one is recorded and the bad one listed.
+    String body = bad.replace("{\"batch\": [", "{\"batch\": [{\"type\": \"track\", \"userId\": \"" + customer
+        + "\", \"event\": \"Fine\", \"messageId\": \"ok-1\", \"timestamp\": \"2024-02-01T00:00:00Z\"}, ");
     ApiClient.Response response = api.post("/v1/batch", body);
-    assertEquals(400, response.status(), response.body());
-    assertEquals(error, response.json().get("error").asText());
-    assertTrue(response.json().get("detail").asText().length() > 10, response.body());
-    assertEquals(404, api.get("/v1/customers/bad-1").status());
-    assertTrue(journal("bad-1").isEmpty());
+    assertEquals(200, response.status(), response.body());
+    assertEquals(1, response.json().get("accepted").asInt());
+    assertEquals(1, response.json().get("rejected").size(), response.body());
+    assertEquals(1, response.json().get("rejected").get(0).get("index").asInt());
+    assertEquals(error, response.json().get("rejected").get(0).get("error").asText());
+    assertTrue(response.json().get("rejected").get(0).get("detail").asText().startsWith("batch[1]"), response.body());
+    List<String> recorded = journal(customer).stream().filter(e -> e.event() instanceof Customer.EventsRecorded)
+        .flatMap(e -> ((Customer.EventsRecorded) e.event()).events().stream()).map(e -> e.messageId()).toList();
+    assertEquals(List.of("ok-1"), recorded);
   }
 
   @Test
@@ -168,6 +187,23 @@ class IngestAndQueryIntegrationTest {
     assertEquals("request_too_large", response.json().get("error").asText());
     assertTrue(response.json().get("detail").asText().contains("max-request-bytes"), response.body());
     assertTrue(journal("big").isEmpty());
+  }
+
+  @Test
+  void gzipAndDeflateBodiesAreDecodedAsSegmentsApiDoes() throws Exception {
+    String gzipped = "{\"batch\": [{\"type\": \"track\", \"userId\": \"zipped\", \"event\": \"E\", \"messageId\": \"z-1\","
+        + " \"timestamp\": \"2024-02-01T00:00:00Z\"}]}";
+    ApiClient.Response gzip = api.postBytes("/v1/batch", io.segmentd.testing.HostileInputs.gzip(gzipped.getBytes(java.nio.charset.StandardCharsets.UTF_8)),
+        Map.of("Content-Encoding", "gzip"));
+    assertEquals(200, gzip.status(), gzip.body());
+    assertEquals(1, gzip.json().get("accepted").asInt());
+    java.io.ByteArrayOutputStream deflated = new java.io.ByteArrayOutputStream();
+    try (var out = new java.util.zip.DeflaterOutputStream(deflated)) {
+      out.write(gzipped.replace("z-1", "z-2").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+    ApiClient.Response deflate = api.postBytes("/v1/batch", deflated.toByteArray(), Map.of("Content-Encoding", "deflate"));
+    assertEquals(200, deflate.status(), deflate.body());
+    assertEquals(2, api.get("/v1/customers/zipped").json().get("eventCount").asInt());
   }
 
   @Test

@@ -36,6 +36,15 @@ public final class ApiClient {
         .POST(HttpRequest.BodyPublishers.ofString(body)).build());
   }
 
+  /** A POST of raw bytes (not necessarily UTF-8, perhaps compressed) with the write key and these headers. */
+  public Response postBytes(String path, byte[] body, java.util.Map<String, String> headers) {
+    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + path))
+        .header("Content-Type", "application/json")
+        .header("Authorization", "Basic " + Base64.getEncoder().encodeToString("dev-write-key:".getBytes(StandardCharsets.UTF_8)));
+    headers.forEach(request::header);
+    return send(request.POST(HttpRequest.BodyPublishers.ofByteArray(body)).build());
+  }
+
   public Response postWithoutAuth(String path, String body) {
     return send(HttpRequest.newBuilder(URI.create(base + path))
         .header("Content-Type", "application/json")

@@ -215,7 +215,12 @@ public final class OnlineRetailImport {
         .POST(HttpRequest.BodyPublishers.ofByteArray(body))
         .build();
     return http.sendAsync(request, HttpResponse.BodyHandlers.ofString()).thenCompose(response -> {
-      if (response.statusCode() == 200) return CompletableFuture.completedFuture(null);
+      if (response.statusCode() == 200) {
+        // A batch is recorded event by event: an event the node refused is listed, not silently lost.
+        JsonNode rejected = readTree(response.body()).path("rejected");
+        if (!rejected.isEmpty()) throw new IllegalStateException("POST /v1/batch refused events: " + rejected);
+        return CompletableFuture.completedFuture(null);
+      }
       // Retrying is safe: message ids make the journal write idempotent.
       if ((response.statusCode() == 503 || response.statusCode() == 429) && attempt < 5) {
         return CompletableFuture.runAsync(() -> {}, CompletableFuture.delayedExecutor(1L << attempt, java.util.concurrent.TimeUnit.SECONDS))
@@ -223,6 +228,14 @@ public final class OnlineRetailImport {
       }
       throw new IllegalStateException("POST /v1/batch answered " + response.statusCode() + ": " + response.body());
     });
+  }
+
+  private static JsonNode readTree(String body) {
+    try {
+      return MAPPER.readTree(body);
+    } catch (java.io.IOException e) {
+      throw new IllegalStateException("not JSON: " + body, e);
+    }
   }
 
   /** How many customers sit in each segment as of the data set's last event. */
