@@ -98,10 +98,9 @@ public final class ErrorHandling extends AllDirectives {
 
   private RejectionHandler rejections() {
     return RejectionHandler.newBuilder()
+        // One answer whether credentials were missing, of the wrong kind or wrong: nothing that helps a guesser.
         .handle(AuthenticationFailedRejection.class, r -> error(StatusCodes.UNAUTHORIZED, "unauthorized",
-            r.cause() == org.apache.pekko.http.scaladsl.server.AuthenticationFailedRejection.CredentialsMissing$.MODULE$
-                ? "credentials are missing" : "credentials are not valid",
-            WWWAuthenticate.create(r.challenge())))
+            "valid credentials for this endpoint are required", WWWAuthenticate.create(r.challenge())))
         .handle(MalformedRequestContentRejection.class, r -> r.getCause() instanceof EntityStreamSizeException tooLarge
             ? tooLarge(tooLarge)
             : error(StatusCodes.BAD_REQUEST, "invalid_body", r.message()))

@@ -49,10 +49,34 @@ public final class SegmentdConfig {
     return config;
   }
 
-  /** An empty key or token would let anyone in (an unset variable in production resolves to ""). */
+  /** The keys and tokens that ship in the default configuration: known to anyone who read the README. */
+  static final List<String> DEVELOPMENT_CREDENTIALS = List.of("dev-write-key", "dev-read-token", "dev-admin-token");
+
+  /**
+   * An empty key or token would let anyone in (an unset variable in production resolves to ""); a
+   * development one, where they are not allowed (production.conf), nearly as much.
+   */
   private static void checkSecrets(Config config) {
     for (String key : List.of("segmentd.http.write-key", "segmentd.http.read-token", "segmentd.http.admin-token")) {
       if (config.getString(key).isBlank()) throw new IllegalArgumentException(key + " is empty: set it (see README, Configuration)");
+    }
+    if (config.getBoolean("segmentd.http.allow-development-credentials")) return;
+    String file = config.getString("segmentd.http.credentials-file");
+    Config source = file.isBlank() ? config.getConfig("segmentd.http")
+        : com.typesafe.config.ConfigFactory.parseFile(new File(file)).resolve();
+    List<String> names = file.isBlank()
+        ? List.of("write-key", "write-keys", "read-token", "read-tokens", "admin-token", "admin-tokens")
+        : List.of("write-keys", "read-tokens", "admin-tokens");
+    for (String name : names) {
+      if (!source.hasPath(name)) continue;
+      List<String> values = source.getValue(name).valueType() == com.typesafe.config.ConfigValueType.LIST
+          ? source.getStringList(name) : List.of(source.getString(name));
+      for (String value : values) {
+        if (DEVELOPMENT_CREDENTIALS.contains(value)) {
+          throw new IllegalArgumentException((file.isBlank() ? "segmentd.http." : file + ": ") + name + " is the development value '"
+              + value + "', which this configuration does not allow (segmentd.http.allow-development-credentials = off): set your own");
+        }
+      }
     }
   }
 

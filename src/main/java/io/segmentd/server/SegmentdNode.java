@@ -39,6 +39,7 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.cluster.typed.Join;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.http.javadsl.ConnectionContext;
 import org.apache.pekko.http.javadsl.Http;
 import org.apache.pekko.http.javadsl.ServerBinding;
 import org.apache.pekko.http.javadsl.server.Route;
@@ -92,7 +93,10 @@ public final class SegmentdNode implements AutoCloseable {
 
       Config http = segmentd.getConfig("http");
       Duration askTimeout = http.getDuration("ask-timeout");
-      Auth auth = new Auth(http.getString("write-key"), http.getString("read-token"), http.getString("admin-token"));
+      Auth auth = Auth.fromConfig(http);
+      // A rotated credentials file takes effect without a restart.
+      system.scheduler().scheduleAtFixedRate(http.getDuration("credentials-refresh"), http.getDuration("credentials-refresh"),
+          auth::refresh, system.executionContext());
       CustomerSettings configured = CustomerSettings.fromConfig(segmentd);
       // Before the customers start: they evaluate the stored definitions from their first command.
       StoredDefinitions.Started definitions = StoredDefinitions.start(system, session, config, configured, auth, clock);
@@ -130,13 +134,15 @@ public final class SegmentdNode implements AutoCloseable {
       ErrorHandling errors = new ErrorHandling();
       Route routes = errors.handled(errors.concat(ingest.routes(), customers.routes(), definitions.routes().routes(), segments.routes(), metrics.route()));
 
-      ServerBinding binding = Http.get(system)
-          .newServerAt(http.getString("interface"), http.getInt("port"))
+      var server = Http.get(system).newServerAt(http.getString("interface"), http.getInt("port"));
+      if (http.getBoolean("tls.enabled")) server = server.enableHttps(ConnectionContext.httpsServer(Tls.serverContext(http.getConfig("tls"))));
+      ServerBinding binding = server
           .bind(routes)
           .toCompletableFuture().get(30, TimeUnit.SECONDS)
           .addToCoordinatedShutdown(Duration.ofSeconds(10), system);
       HttpReadyCheck.markBound(Adapter.toClassic(system), true);
-      log.info("segmentd listening on http://{}:{}", binding.localAddress().getHostString(), binding.localAddress().getPort());
+      log.info("segmentd listening on {}://{}:{}", http.getBoolean("tls.enabled") ? "https" : "http",
+          binding.localAddress().getHostString(), binding.localAddress().getPort());
       return new SegmentdNode(system, binding);
     } catch (Exception e) {
       system.terminate();
