@@ -86,8 +86,9 @@ public final class IngestRoutes extends AllDirectives {
    * so the answer goes out before the server closes the connection.
    */
   private CompletionStage<ByteString> body(HttpEntity entity, Materializer materializer) {
-    return entity.getDataBytes().runFold(ByteString.emptyByteString(), ByteString::concat, materializer)
-        .toCompletableFuture()
+    // Onto the dispatcher once: continuations on Pekko's own stage would each start a thread (see Stages).
+    return io.segmentd.common.Stages.on(entity.getDataBytes().runFold(ByteString.emptyByteString(), ByteString::concat, materializer),
+            materializer.executionContext())
         .orTimeout(limits.bodyTimeout().toMillis(), TimeUnit.MILLISECONDS)
         .handle((data, failure) -> {
           if (failure == null) return data;
