@@ -71,7 +71,8 @@ public final class ErrorHandling extends AllDirectives {
       return error(StatusCodes.BAD_REQUEST, "invalid_body", "the request body could not be read: " + e.getMessage());
     }
     if (e instanceof Overloaded overloaded) {
-      return error(StatusCodes.SERVICE_UNAVAILABLE, "unavailable",
+      // The clients send more than the node takes in: they should slow down (429), not treat it as down (503).
+      return error(StatusCodes.TOO_MANY_REQUESTS, "overloaded",
           "the node is overloaded (" + overloaded.getMessage() + "); nothing was acknowledged, retry with the same messageIds",
           RetryAfter.create(1L));
     }

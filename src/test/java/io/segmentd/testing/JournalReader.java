@@ -43,6 +43,15 @@ public final class JournalReader implements AutoCloseable {
     return ids;
   }
 
+  /** Every recorded fact, in journal order. */
+  public List<BehaviorEvent> events(String customerId) throws Exception {
+    List<BehaviorEvent> events = new ArrayList<>();
+    for (EventEnvelope envelope : journal.envelopes(customerId).toCompletableFuture().get(60, TimeUnit.SECONDS)) {
+      if (envelope.event() instanceof Customer.EventsRecorded recorded) events.addAll(recorded.events());
+    }
+    return events;
+  }
+
   /** Each journal row's writer, in sequence order: {@code [sequenceNr, writerUuid]}. */
   public List<Object[]> writers(String customerId) throws Exception {
     List<Row> rows = session.selectAll("SELECT sequence_nr, writer_uuid FROM " + keyspace + ".messages WHERE persistence_id = ? AND partition_nr = 0",
