@@ -73,12 +73,7 @@ public final class SegmentPayloadParser {
       try {
         JsonNode item = batch.get(i);
         if (!item.isObject()) throw new InvalidRequest("invalid_event", where + " is not a JSON object");
-        JsonNode type = item.get("type");
-        if (type == null || type.isNull()) throw new InvalidRequest("invalid_event", where + ".type is missing");
-        if (!type.isTextual()) throw new InvalidRequest("invalid_event", where + ".type must be a string, was " + kind(type));
-        EventType eventType = EventType.parse(type.asText()).orElseThrow(() -> new InvalidRequest("invalid_event",
-            where + ".type '" + printable(type.asText()) + "' is not one of track, identify, page, screen, group, alias"));
-        events.add(parseEvent((ObjectNode) item, eventType, sharedContext, sentAt, where, receivedAt));
+        events.add(parseEvent((ObjectNode) item, typeOf(item, where), sharedContext, sentAt, where, receivedAt));
       } catch (InvalidRequest e) {
         rejected.add(new RejectedEvent(i, e.error(), e.detail()));
       }
@@ -87,6 +82,21 @@ public final class SegmentPayloadParser {
       throw new InvalidRequest("invalid_batch", "no event of the batch is valid; nothing was recorded", rejected);
     }
     return new Parsed(events, rejected);
+  }
+
+  /** One line of an NDJSON import: an event object with its {@code type}, as in a batch. */
+  public CustomerEvent parseLine(byte[] line, long number, Instant receivedAt) {
+    String where = "line " + number;
+    ObjectNode item = readObject(line, where);
+    return parseEvent(item, typeOf(item, where), null, null, where, receivedAt);
+  }
+
+  private static EventType typeOf(JsonNode item, String where) {
+    JsonNode type = item.get("type");
+    if (type == null || type.isNull()) throw new InvalidRequest("invalid_event", where + ".type is missing");
+    if (!type.isTextual()) throw new InvalidRequest("invalid_event", where + ".type must be a string, was " + kind(type));
+    return EventType.parse(type.asText()).orElseThrow(() -> new InvalidRequest("invalid_event",
+        where + ".type '" + printable(type.asText()) + "' is not one of track, identify, page, screen, group, alias"));
   }
 
   /** A single-call body such as {@code /v1/track}; the call type comes from the path. */
@@ -101,7 +111,11 @@ public final class SegmentPayloadParser {
   }
 
   private ObjectNode readObject(byte[] body) {
-    if (body.length == 0) throw new InvalidRequest("invalid_json", "the request body is empty");
+    return readObject(body, "the body");
+  }
+
+  private ObjectNode readObject(byte[] body, String what) {
+    if (body.length == 0) throw new InvalidRequest("invalid_json", what + " is empty");
     JsonNode root;
     try {
       // Strictly UTF-8 (RFC 8259): overlong forms, encoded surrogates and stray bytes are refused, not guessed at.
@@ -110,15 +124,15 @@ public final class SegmentPayloadParser {
           .decode(ByteBuffer.wrap(body)).toString();
       root = mapper.readTree(text);
     } catch (CharacterCodingException e) {
-      throw new InvalidRequest("invalid_json", "the body is not valid UTF-8 (" + e.getClass().getSimpleName() + ")");
+      throw new InvalidRequest("invalid_json", what + " is not valid UTF-8 (" + e.getClass().getSimpleName() + ")");
     } catch (JsonProcessingException e) {
       var at = e.getLocation();
-      throw new InvalidRequest("invalid_json", "the body is not valid JSON: " + printable(e.getOriginalMessage())
+      throw new InvalidRequest("invalid_json", what + " is not valid JSON: " + printable(e.getOriginalMessage())
           + (at == null ? "" : " at line " + at.getLineNr() + ", column " + at.getColumnNr()));
     } catch (java.io.IOException e) {
-      throw new InvalidRequest("invalid_json", "the body could not be read: " + printable(String.valueOf(e.getMessage())));
+      throw new InvalidRequest("invalid_json", what + " could not be read: " + printable(String.valueOf(e.getMessage())));
     }
-    if (root == null || !root.isObject()) throw new InvalidRequest("invalid_json", "the body must be a JSON object");
+    if (root == null || !root.isObject()) throw new InvalidRequest("invalid_json", what + " must be a JSON object");
     return (ObjectNode) root;
   }
 

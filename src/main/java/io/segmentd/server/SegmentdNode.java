@@ -13,6 +13,7 @@ import io.segmentd.expiry.CassandraReevaluationSchedule;
 import io.segmentd.expiry.ReevaluationWaker;
 import io.segmentd.ingest.EventRecorder;
 import io.segmentd.ingest.IngestRoutes;
+import io.segmentd.ingest.ImportRoutes;
 import io.segmentd.ingest.IngestSettings;
 import io.segmentd.ingest.SegmentPayloadParser;
 import io.segmentd.query.CustomerRoutes;
@@ -120,11 +121,13 @@ public final class SegmentdNode implements AutoCloseable {
 
       ClusterSharding sharding = ClusterSharding.get(system);
       IngestSettings ingestSettings = IngestSettings.fromConfig(segmentd.getConfig("ingest"));
-      IngestRoutes ingest = new IngestRoutes(
-          new SegmentPayloadParser(JsonSupport.MAPPER, ingestSettings, customerSettings.profile()),
-          new EventRecorder(sharding, askTimeout, customerSettings.maxRememberedIds(),
-              EventRecorder.Admission.fromConfig(segmentd.getConfig("ingest.admission")), system.executionContext()),
-          auth, ingestSettings, clock, metrics);
+      SegmentPayloadParser parser = new SegmentPayloadParser(JsonSupport.MAPPER, ingestSettings, customerSettings.profile());
+      // One admission budget for the node, whether events come by batch or by import.
+      EventRecorder recorder = new EventRecorder(sharding, askTimeout, customerSettings.maxRememberedIds(),
+          EventRecorder.Admission.fromConfig(segmentd.getConfig("ingest.admission")), system.executionContext());
+      IngestRoutes ingest = new IngestRoutes(parser, recorder, auth, ingestSettings, clock, metrics);
+      ImportRoutes bulkImport = new ImportRoutes(parser, recorder, auth, ImportRoutes.Settings.fromConfig(segmentd.getConfig("ingest.import")),
+          clock, metrics, system);
       CustomerJournal journal = new CustomerJournal(system, customerSettings.engines(), customerSettings.profile());
       CustomerRoutes customers = new CustomerRoutes(sharding, journal, auth, askTimeout, clock, directory);
       SegmentRoutes segments = new SegmentRoutes(system, store, directory, segmentd.getConfig("segments"), lag,
@@ -132,7 +135,7 @@ public final class SegmentdNode implements AutoCloseable {
           new SegmentChangesFeed(system, store, slices, readSide.getDuration("changes-poll-interval")),
           readSide.getInt("max-page-size"));
       ErrorHandling errors = new ErrorHandling();
-      Route routes = errors.handled(errors.concat(ingest.routes(), customers.routes(), definitions.routes().routes(), segments.routes(), metrics.route()));
+      Route routes = errors.handled(errors.concat(ingest.routes(), bulkImport.routes(), customers.routes(), definitions.routes().routes(), segments.routes(), metrics.route()));
 
       var server = Http.get(system).newServerAt(http.getString("interface"), http.getInt("port"));
       if (http.getBoolean("tls.enabled")) server = server.enableHttps(ConnectionContext.httpsServer(Tls.serverContext(http.getConfig("tls"))));
