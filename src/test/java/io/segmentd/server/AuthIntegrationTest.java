@@ -197,7 +197,10 @@ class AuthIntegrationTest {
     }
   }
 
-  private static com.typesafe.config.Config production(Map<String, String> environment) {
+  private static com.typesafe.config.Config production(Map<String, String> credentials) {
+    Map<String, String> environment = new java.util.HashMap<>(credentials);
+    environment.putAll(Map.of("SEGMENTD_REMOTE_HOST", "10.0.0.5", "SEGMENTD_MANAGEMENT_HOST", "10.0.0.5",
+        "SEGMENTD_CASSANDRA", "10.0.1.1:9042", "SEGMENTD_CASSANDRA_DC", "dc1", "SEGMENTD_FIRST_TIME_BUCKET", "20261130T00:00"));
     com.typesafe.config.Config layered = com.typesafe.config.ConfigFactory.parseMap(environment)
         .withFallback(com.typesafe.config.ConfigFactory.parseFile(Path.of("cluster-config/production.conf").toFile()))
         .withFallback(com.typesafe.config.ConfigFactory.parseResourcesAnySyntax("application"));

@@ -73,7 +73,7 @@ class ImportIntegrationTest {
         errors.get(0).toString());
     assertEquals(705, errors.get(1).get("line").asInt());
     assertEquals("invalid_json", errors.get(1).get("error").asText());
-    assertEquals("{\"line\":1206,\"error\":\"invalid_timestamp\",\"detail\":\"line 1206.timestamp 2099-01-01T00:00:00Z is more than PT5M"
+    assertEquals("{\"line\":1205,\"error\":\"invalid_timestamp\",\"detail\":\"line 1205.timestamp 2099-01-01T00:00:00Z is more than PT5M"
         + " ahead of the server clock (segmentd.ingest.max-future-skew)\"}", errors.get(2).toString());
     assertEquals(4, api.get("/v1/customers/imp-7").json().get("eventCount").asInt());
 

@@ -41,7 +41,7 @@ public final class ApiClient {
     HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + path))
         .header("Content-Type", "application/json")
         .header("Authorization", "Basic " + Base64.getEncoder().encodeToString("dev-write-key:".getBytes(StandardCharsets.UTF_8)));
-    headers.forEach(request::header);
+    headers.forEach(request::setHeader);
     return send(request.POST(HttpRequest.BodyPublishers.ofByteArray(body)).build());
   }
 
