@@ -135,7 +135,8 @@ public final class SegmentdNode implements AutoCloseable {
           new SegmentChangesFeed(system, store, slices, readSide.getDuration("changes-poll-interval")),
           readSide.getInt("max-page-size"));
       ErrorHandling errors = new ErrorHandling();
-      Route routes = errors.handled(errors.concat(ingest.routes(), bulkImport.routes(), customers.routes(), definitions.routes().routes(), segments.routes(), metrics.route()));
+      Route routes = errors.handled(errors.concat(ingest.routes(), bulkImport.routes(), customers.routes(), definitions.routes().routes(), segments.routes(), metrics.route(),
+          new io.segmentd.http.ApiDocs().route()));
 
       var server = Http.get(system).newServerAt(http.getString("interface"), http.getInt("port"));
       if (http.getBoolean("tls.enabled")) server = server.enableHttps(ConnectionContext.httpsServer(Tls.serverContext(http.getConfig("tls"))));
