@@ -185,8 +185,9 @@ public final class SegmentPayloadParser {
 
   private String customerId(JsonNode item, String where) {
     String id = id(item, "userId", where);
-    if (id == null || id.isEmpty()) id = id(item, "anonymousId", where);
-    else id(item, "anonymousId", where);
+    // anonymousId is checked even when userId names the customer: a bad one is refused all the same.
+    String anonymous = id(item, "anonymousId", where);
+    if (id == null || id.isEmpty()) id = anonymous;
     if (id == null || id.isEmpty()) throw new InvalidRequest("invalid_id", where + " has neither userId nor anonymousId");
     return id;
   }
