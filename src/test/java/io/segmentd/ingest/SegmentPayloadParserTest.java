@@ -183,8 +183,8 @@ class SegmentPayloadParserTest {
     assertEquals("batch[0].properties.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a is nested deeper than 16 levels (segmentd.ingest.max-depth)",
         refused(track("\"userId\": \"u\", \"properties\": {\"a\": " + deep + "}")).detail());
     StringBuilder many = new StringBuilder("{");
-    for (int i = 0; i < 1001; i++) many.append(i == 0 ? "" : ",").append("\"k").append(i).append("\": 1");
-    assertEquals("batch[0].properties holds more than 1000 values (segmentd.ingest.max-properties)",
+    for (int i = 0; i < 5001; i++) many.append(i == 0 ? "" : ",").append("\"k").append(i).append("\": 1");
+    assertEquals("batch[0].properties holds more than 5000 values (segmentd.ingest.max-properties)",
         refused(track("\"userId\": \"u\", \"properties\": " + many + "}")).detail());
     assertEquals("batch[0].properties has a key of 257 characters; the limit is 256 (segmentd.ingest.max-property-key-length)",
         refused(track("\"userId\": \"u\", \"properties\": {\"" + "k".repeat(257) + "\": 1}")).detail());

@@ -177,9 +177,9 @@ public final class HostileInputs {
     }
     add(cases, "context nested 40 deep", withField("context", "{\"a\":".repeat(40) + "1" + "}".repeat(40)), 400, "invalid_event");
     StringBuilder wide = new StringBuilder("{");
-    for (int i = 0; i < 1001; i++) wide.append(i == 0 ? "" : ",").append("\"p").append(i).append("\": ").append(i);
-    add(cases, "1,001 properties", withField("properties", wide + "}"), 400, "invalid_event");
-    add(cases, "an array of 1,001 values", withField("properties", "{\"a\": [" + "1,".repeat(1000) + "1]}"), 400, "invalid_event");
+    for (int i = 0; i < 5001; i++) wide.append(i == 0 ? "" : ",").append("\"p").append(i).append("\": ").append(i);
+    add(cases, "5,001 properties", withField("properties", wide + "}"), 400, "invalid_event");
+    add(cases, "an array of 5,001 values", withField("properties", "{\"a\": [" + "1,".repeat(5000) + "1]}"), 400, "invalid_event");
   }
 
   private static void invalidUtf8(List<Case> cases) {
