@@ -4,7 +4,7 @@ import java.util.concurrent.TimeoutException;
 
 /**
  * Work that was refused, or waited too long, before it was started: nothing of it happened, so a
- * retry is safe. Answered 503 with Retry-After.
+ * retry is safe. Answered 429 with Retry-After.
  */
 public final class Overloaded extends TimeoutException {
   public Overloaded(String message) {

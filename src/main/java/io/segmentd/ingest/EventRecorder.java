@@ -117,6 +117,11 @@ public final class EventRecorder {
     return queued.get();
   }
 
+  /** The queue is full: a request now would be refused after its body was read and parsed. */
+  public boolean saturated() {
+    return queued.get() >= admission.maxQueued();
+  }
+
   private CompletableFuture<Customer.Recorded> submit(String customerId, List<BehaviorEvent> batch) {
     CompletableFuture<Customer.Recorded> result = new CompletableFuture<>();
     if (queued.incrementAndGet() > admission.maxQueued()) {

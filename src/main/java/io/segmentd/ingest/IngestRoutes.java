@@ -64,7 +64,7 @@ public final class IngestRoutes extends AllDirectives {
    * to the decoded body, so a small compressed body cannot expand past it.
    */
   private Route ingest(Function<byte[], SegmentPayloadParser.Parsed> parse) {
-    return post(() -> auth.withWriteKey(() ->
+    return post(() -> auth.withWriteKey(() -> recorder.saturated() ? refuse() :
         decodeRequest(() ->
             withSizeLimit(limits.maxRequestBytes(), () ->
                 extractMaterializer(materializer -> extractRequestEntity(entity ->
@@ -98,6 +98,16 @@ public final class IngestRoutes extends AllDirectives {
           }
           throw cause instanceof RuntimeException r ? r : new CompletionException(cause);
         });
+  }
+
+  /**
+   * Refused at once when the admission queue is full: the body is drained unread (the connection
+   * stays usable) and nothing is parsed, so an overloaded node spends next to nothing on the excess.
+   */
+  private Route refuse() {
+    return extractMaterializer(materializer -> extractRequestEntity(entity ->
+        onComplete(entity.discardBytes(materializer).completionStage(), drained -> failWith(new io.segmentd.http.Overloaded(
+            "the admission queue is full (segmentd.ingest.admission.max-queued)")))));
   }
 
   /**
