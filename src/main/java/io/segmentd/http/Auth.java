@@ -54,11 +54,6 @@ public final class Auth extends AllDirectives {
   private final File file;
   private long fileModified;
 
-  public Auth(String writeKey, String readToken, String adminToken) {
-    this.credentials = new AtomicReference<>(Credentials.of(List.of(writeKey), List.of(readToken), List.of(adminToken)));
-    this.file = null;
-  }
-
   private Auth(Credentials initial, File file) {
     this.credentials = new AtomicReference<>(initial);
     this.file = file;

@@ -204,15 +204,7 @@ public final class SegmentPayloadParser {
     if (node.isTextual()) id = node.asText();
     else if (node.isIntegralNumber()) id = node.bigIntegerValue().toString();
     else throw new InvalidRequest("invalid_id", where + "." + field + " must be a string (or an integer), was " + kind(node));
-    if (id.length() > limits.maxIdLength()) {
-      throw new InvalidRequest("invalid_id", where + "." + field + " is " + id.length() + " characters; the limit is "
-          + limits.maxIdLength() + " (segmentd.ingest.max-id-length)");
-    }
-    int control = firstControl(id);
-    if (control >= 0) {
-      throw new InvalidRequest("invalid_id", where + "." + field + " holds the control character U+"
-          + String.format("%04X", (int) id.charAt(control)) + " at " + control);
-    }
+    checkPlain(id, where + "." + field, limits.maxIdLength(), "segmentd.ingest.max-id-length", "invalid_id");
     return id;
   }
 
@@ -221,16 +213,20 @@ public final class SegmentPayloadParser {
     if (node == null || node.isNull()) return null;
     if (!node.isTextual()) throw new InvalidRequest("invalid_event", where + "." + field + " must be a string, was " + kind(node));
     String name = node.asText();
-    if (name.length() > limits.maxNameLength()) {
-      throw new InvalidRequest("invalid_event", where + "." + field + " is " + name.length() + " characters; the limit is "
-          + limits.maxNameLength() + " (segmentd.ingest.max-name-length)");
-    }
-    int control = firstControl(name);
-    if (control >= 0) {
-      throw new InvalidRequest("invalid_event", where + "." + field + " holds the control character U+"
-          + String.format("%04X", (int) name.charAt(control)) + " at " + control);
-    }
+    checkPlain(name, where + "." + field, limits.maxNameLength(), "segmentd.ingest.max-name-length", "invalid_event");
     return name;
+  }
+
+  /** Ids and names: at most {@code limit} characters, none of them control characters. */
+  private static void checkPlain(String value, String where, int limit, String setting, String error) {
+    if (value.length() > limit) {
+      throw new InvalidRequest(error, where + " is " + value.length() + " characters; the limit is " + limit + " (" + setting + ")");
+    }
+    int control = firstControl(value);
+    if (control >= 0) {
+      throw new InvalidRequest(error, where + " holds the control character U+" + String.format("%04X", (int) value.charAt(control))
+          + " at " + control);
+    }
   }
 
   /**
