@@ -18,6 +18,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
@@ -78,6 +80,33 @@ public final class Customer
   public record AdoptDefinitions(Set<String> segments, ActorRef<StatusReply<Done>> replyTo) implements Command {}
 
   public record Recorded(int accepted, int duplicates) implements CborSerializable {}
+
+  // identity
+
+  /**
+   * Merges the customer {@code alias} (an anonymous id, a previous user id) into this one: its facts,
+   * its own aliases and, from then on, everything sent or asked for it. Idempotent; answered once
+   * the merge is in this customer's journal, or with the reason it was not made ({@link Identity#refused}).
+   */
+  public record Absorb(String alias, ActorRef<StatusReply<Identity>> replyTo) implements Command {}
+
+  /** Which customer answers for this id (itself, or the one it was merged into), and its aliases. */
+  public record Resolve(ActorRef<StatusReply<Identity>> replyTo) implements Command {}
+
+  /**
+   * Asked of a customer by the one absorbing it: hand over your identity to {@code target}, and
+   * send everything to it from now on. Answered once that is in the journal.
+   */
+  public record Seal(String target, ActorRef<StatusReply<Sealed>> replyTo) implements Command {}
+
+  /** {@code sealed}: the customer belongs to the target now; else {@code owner} is whom it answers as (a cycle is refused). */
+  public record Sealed(boolean sealed, String owner) implements CborSerializable {}
+
+  /** {@code refused}: why the alias was not merged (it belongs to another customer already), or null. */
+  public record Identity(String customerId, Set<String> aliases, String refused) implements CborSerializable {}
+
+  /** The outcome of sealing an alias and reading its journal, piped to the entity itself. */
+  record HandedOver(String alias, Identities.Handover handover, String owner, Throwable failure) implements Command {}
 
   /**
    * What sharding sends instead of stopping the entity (passivation, hand-off): it stops once its
@@ -160,6 +189,19 @@ public final class Customer
   public record DefinitionsAdopted(Set<String> definitions, Instant recordedAt) implements Event {}
 
   /**
+   * This customer's identity passed to {@code target}: its facts are the target's now (its journal
+   * keeps them as they were), its memberships ended (exits with the cause {@link Cause#MERGE}
+   * written with this), and whatever is sent or asked for it goes to the target.
+   */
+  public record MergedInto(String target, Instant recordedAt) implements Event {}
+
+  /**
+   * The customer {@code alias} (and its own earlier {@code aliases}) merged into this one; its facts
+   * are the {@link EventsRecorded} written with this ({@code events} of them, the ones not already here).
+   */
+  public record AliasMerged(String alias, Set<String> aliases, int events, Instant recordedAt) implements Event {}
+
+  /**
    * Why a transition happened: the message id of the event that caused it (or {@link #TIME}, or
    * {@link #DEFINITION} when a stored definition's version was adopted or retired), the rule
    * version, and the values evaluated.
@@ -167,6 +209,8 @@ public final class Customer
   public record Cause(String trigger, int ruleVersion, Map<String, String> values) {
     public static final String TIME = "time";
     public static final String DEFINITION = "definition";
+    /** A merge of identities: the alias's memberships end; the target's change with the facts it gained. */
+    public static final String MERGE = "merge";
   }
 
   // ---- state ---------------------------------------------------------------------------------
@@ -185,24 +229,63 @@ public final class Customer
     private final Instant evaluatedAt;
     private final RecentMessages recentMessages;
     private final Set<String> definitions;
+    private final String mergedInto;
+    private final Set<String> aliases;
 
     public State(Profile profile, Map<String, Membership> segments, Instant evaluatedAt, RecentMessages recentMessages) {
       this(profile, segments, evaluatedAt, recentMessages, Set.of());
     }
 
-    /** {@code definitions}: the stored definitions the memberships are evaluated with (none in snapshots from before them). */
+    public State(Profile profile, Map<String, Membership> segments, Instant evaluatedAt, RecentMessages recentMessages,
+                 Set<String> definitions) {
+      this(profile, segments, evaluatedAt, recentMessages, definitions, null, Set.of());
+    }
+
+    /**
+     * {@code definitions}: the stored definitions the memberships are evaluated with; {@code mergedInto}:
+     * the customer this one's identity passed to (null while it is its own); {@code aliases}: the
+     * customers merged into this one. Snapshots from before these were kept have none.
+     */
     @JsonCreator
     public State(
         @JsonProperty("profile") Profile profile,
         @JsonProperty("segments") Map<String, Membership> segments,
         @JsonProperty("evaluatedAt") Instant evaluatedAt,
         @JsonProperty("recentMessages") RecentMessages recentMessages,
-        @JsonProperty("definitions") Set<String> definitions) {
+        @JsonProperty("definitions") Set<String> definitions,
+        @JsonProperty("mergedInto") String mergedInto,
+        @JsonProperty("aliases") Set<String> aliases) {
       this.profile = profile;
       this.segments = java.util.Collections.unmodifiableSortedMap(new TreeMap<>(segments));
       this.evaluatedAt = evaluatedAt;
       this.recentMessages = recentMessages;
       this.definitions = definitions == null ? Set.of() : Set.copyOf(definitions);
+      this.mergedInto = mergedInto;
+      this.aliases = aliases == null ? Set.of() : java.util.Collections.unmodifiableSortedSet(new java.util.TreeSet<>(aliases));
+    }
+
+    public String getMergedInto() {
+      return mergedInto;
+    }
+
+    public Set<String> getAliases() {
+      return aliases;
+    }
+
+    boolean merged() {
+      return mergedInto != null;
+    }
+
+    /** Its identity passed to {@code target}: nothing of it is its own any more. */
+    State mergedInto(String target, Instant at) {
+      return new State(Profile.EMPTY, Map.of(), later(evaluatedAt, at), null, definitions, target, aliases);
+    }
+
+    State withAliases(String alias, Set<String> itsAliases) {
+      Set<String> all = new java.util.TreeSet<>(aliases);
+      all.add(alias);
+      all.addAll(itsAliases);
+      return new State(profile, segments, evaluatedAt, recentMessages, definitions, mergedInto, all);
     }
 
     public Set<String> getDefinitions() {
@@ -210,7 +293,7 @@ public final class Customer
     }
 
     State withDefinitions(Set<String> adopted) {
-      return new State(profile, segments, evaluatedAt, recentMessages, adopted);
+      return new State(profile, segments, evaluatedAt, recentMessages, adopted, mergedInto, aliases);
     }
 
     public Instant getEvaluatedAt() {
@@ -239,23 +322,23 @@ public final class Customer
       recent.record(events.stream().map(BehaviorEvent::messageId).toList(), recordedAt, settings.retryWindow(),
           settings.maxRememberedIds());
       Profile next = folded != null ? folded : profile.plus(events, recordedAt, settings.profile());
-      return new State(next, segments, later(evaluatedAt, recordedAt), recent, definitions);
+      return new State(next, segments, later(evaluatedAt, recordedAt), recent, definitions, mergedInto, aliases);
     }
 
     State forSnapshot() {
-      return new State(profile, segments, evaluatedAt, recentMessages == null ? null : recentMessages.copy(), definitions);
+      return new State(profile, segments, evaluatedAt, recentMessages == null ? null : recentMessages.copy(), definitions, mergedInto, aliases);
     }
 
     State withSegment(Membership membership, Instant at) {
       Map<String, Membership> next = new TreeMap<>(segments);
       next.put(membership.segment(), membership);
-      return new State(profile, next, later(evaluatedAt, at), recentMessages, definitions);
+      return new State(profile, next, later(evaluatedAt, at), recentMessages, definitions, mergedInto, aliases);
     }
 
     State withoutSegment(String segment, Instant at) {
       Map<String, Membership> next = new TreeMap<>(segments);
       next.remove(segment);
-      return new State(profile, next, later(evaluatedAt, at), recentMessages, definitions);
+      return new State(profile, next, later(evaluatedAt, at), recentMessages, definitions, mergedInto, aliases);
     }
 
     private static Instant later(Instant a, Instant b) {
@@ -267,14 +350,22 @@ public final class Customer
 
   // ---- behavior ------------------------------------------------------------------------------
 
-  public static void init(ActorSystem<?> system, CustomerSettings settings, Clock clock, ReevaluationScheduler scheduler) {
+  public static void init(ActorSystem<?> system, CustomerSettings settings, Clock clock, ReevaluationScheduler scheduler,
+                          Identities identities) {
     ClusterSharding.get(system)
-        .init(Entity.of(ENTITY_KEY, ctx -> create(ctx.getEntityId(), settings, clock, scheduler))
+        .init(Entity.of(ENTITY_KEY, ctx -> create(ctx.getEntityId(), settings, clock, scheduler, identities))
             .withStopMessage(Passivate.INSTANCE));
   }
 
+  /** A customer that refuses merges (tests of one entity). */
   public static Behavior<Command> create(String customerId, CustomerSettings settings, Clock clock, ReevaluationScheduler scheduler) {
-    return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new Customer(customerId, settings, clock, scheduler, ctx, timers)));
+    return create(customerId, settings, clock, scheduler, Identities.NONE);
+  }
+
+  public static Behavior<Command> create(String customerId, CustomerSettings settings, Clock clock, ReevaluationScheduler scheduler,
+                                         Identities identities) {
+    return Behaviors.setup(ctx -> Behaviors.withTimers(timers ->
+        new Customer(customerId, settings, clock, scheduler, identities, ctx, timers)));
   }
 
   public static PersistenceId persistenceId(String customerId) {
@@ -291,12 +382,18 @@ public final class Customer
   private final Set<String> tags;
   private final ScheduleKeeper schedule;
   private final ActorContext<Command> ctx;
+  private final Identities identities;
   private Instant quietUntil;
   /** The definitions of the command at hand: taken once per command, as stored ones may change meanwhile. */
   private SegmentEngine engine;
 
   /** Package-private for tests of what needs no running actor (the context and timers may be null then). */
   Customer(String customerId, CustomerSettings settings, Clock clock, ReevaluationScheduler scheduler,
+           ActorContext<Command> ctx, TimerScheduler<Command> timers) {
+    this(customerId, settings, clock, scheduler, Identities.NONE, ctx, timers);
+  }
+
+  Customer(String customerId, CustomerSettings settings, Clock clock, ReevaluationScheduler scheduler, Identities identities,
            ActorContext<Command> ctx, TimerScheduler<Command> timers) {
     super(
         persistenceId(customerId),
@@ -306,6 +403,7 @@ public final class Customer
     this.clock = clock;
     this.tags = Set.of(tagFor(customerId, settings.tagSlices()));
     this.ctx = ctx;
+    this.identities = identities;
     this.schedule = new ScheduleKeeper(customerId, scheduler, clock,
         settings.scheduleRetryMinBackoff(), settings.scheduleRetryMaxBackoff(), ctx, timers);
   }
@@ -317,20 +415,149 @@ public final class Customer
 
   @Override
   public CommandHandlerWithReply<Command, Event, State> commandHandler() {
-    return newCommandHandlerWithReplyBuilder()
-        .forAnyState()
+    var builder = newCommandHandlerWithReplyBuilder();
+    // Merged into another customer: everything sent or asked for this id is the other's now.
+    builder.forState(State::merged)
+        .onCommand(RecordEvents.class, (state, command) -> forward(state, command))
+        .onCommand(GetProfile.class, (state, command) -> forward(state, command))
+        .onCommand(Resolve.class, (state, command) -> forward(state, command))
+        .onCommand(Absorb.class, (state, command) -> forward(state, command))
+        .onCommand(Seal.class, (state, command) ->
+            Effect().reply(command.replyTo(), StatusReply.success(new Sealed(command.target().equals(state.getMergedInto()), state.getMergedInto()))))
+        .onCommand(Reevaluate.class, (state, command) -> Effect().reply(command.replyTo(), StatusReply.ack()))
+        .onCommand(AdoptDefinitions.class, (state, command) -> Effect().reply(command.replyTo(), StatusReply.ack()))
+        .onCommand(HandedOver.class, this::onHandedOverWhenMerged);
+    builder.forAnyState()
         .onCommand(RecordEvents.class, (state, command) -> whenReady(() -> onRecordEvents(state, command)))
         .onCommand(GetProfile.class, (state, command) -> whenReady(() -> onGetProfile(state, command)))
         .onCommand(Reevaluate.class, (state, command) -> whenReady(() -> onReevaluate(state, command)))
         .onCommand(AdoptDefinitions.class, (state, command) -> whenReady(() -> onAdoptDefinitions(state, command)))
+        .onCommand(Resolve.class, (state, command) ->
+            Effect().reply(command.replyTo(), StatusReply.success(new Identity(customerId, state.getAliases(), null))))
+        .onCommand(Absorb.class, this::onAbsorb)
+        .onCommand(HandedOver.class, (state, command) -> whenReady(() -> onHandedOver(state, command)))
+        .onCommand(Seal.class, (state, command) -> whenReady(() -> onSeal(state, command)));
+    builder.forAnyState()
         .onCommand(RetryHeld.class, this::onRetryHeld)
         .onCommand(ScheduleWritten.class, this::onScheduleWritten)
         .onCommand(RetrySchedule.class, (state, retry) -> {
           schedule.onRetry();
           return Effect().noReply();
         })
-        .onCommand(Passivate.class, this::onPassivate)
-        .build();
+        .onCommand(Passivate.class, this::onPassivate);
+    return builder.build();
+  }
+
+  // ---- identity ------------------------------------------------------------------------------
+
+  /** Merges in progress: the alias, and who waits for the outcome. In memory: a merge lost in a restart is asked again. */
+  private final Map<String, List<ActorRef<StatusReply<Identity>>>> absorbing = new java.util.HashMap<>();
+
+  /** Whether the customer this one was merged into has been reminded of the merge since this incarnation began. */
+  private boolean reminded;
+
+  /**
+   * Sends a command on to the customer this one was merged into. The first time in an incarnation
+   * that customer is reminded of the merge first: had it failed between this seal and its own
+   * write, it completes it now (a no-op when it is done).
+   */
+  private ReplyEffect<Event, State> forward(State state, Command command) {
+    if (!reminded) {
+      reminded = true;
+      identities.tell(state.getMergedInto(), new Absorb(customerId, ctx.getSystem().ignoreRef()));
+    }
+    identities.tell(state.getMergedInto(), command);
+    return Effect().noReply();
+  }
+
+  private ReplyEffect<Event, State> onAbsorb(State state, Absorb command) {
+    if (command.alias().equals(customerId) || state.getAliases().contains(command.alias())) {
+      return Effect().reply(command.replyTo(), StatusReply.success(new Identity(customerId, state.getAliases(), null)));
+    }
+    List<ActorRef<StatusReply<Identity>>> waiting = absorbing.get(command.alias());
+    if (waiting != null) {
+      waiting.add(command.replyTo());
+      return Effect().noReply();
+    }
+    absorbing.put(command.alias(), new ArrayList<>(List.of(command.replyTo())));
+    String alias = command.alias();
+    CompletionStage<HandedOver> handedOver;
+    try {
+      handedOver = identities.seal(alias, customerId).thenCompose(sealed -> sealed.sealed()
+          ? identities.handover(alias, settings.maxAbsorbedEvents()).thenApply(h -> new HandedOver(alias, h, null, null))
+          : CompletableFuture.completedFuture(new HandedOver(alias, null, sealed.owner(), null)));
+    } catch (RuntimeException e) {
+      handedOver = CompletableFuture.failedFuture(e);
+    }
+    ctx.pipeToSelf(handedOver, (done, failure) -> done != null ? done : new HandedOver(alias, null, null, failure));
+    return Effect().noReply();
+  }
+
+  /** This customer was merged into another meanwhile: the merge it was making is the other's to make. */
+  private ReplyEffect<Event, State> onHandedOverWhenMerged(State state, HandedOver command) {
+    List<ActorRef<StatusReply<Identity>>> waiting = absorbing.remove(command.alias());
+    if (waiting != null) waiting.forEach(replyTo -> identities.tell(state.getMergedInto(), new Absorb(command.alias(), replyTo)));
+    return Effect().noReply();
+  }
+
+  private ReplyEffect<Event, State> onHandedOver(State state, HandedOver command) {
+    String alias = command.alias();
+    if (command.failure() != null || command.handover() == null || state.getAliases().contains(alias)) {
+      String refused = command.owner() != null ? "'" + alias + "' belongs to '" + command.owner() + "' already"
+          : command.failure() instanceof Identities.HistoryTooLong tooLong ? tooLong.getMessage() : null;
+      StatusReply<Identity> reply = command.failure() != null && refused == null
+          ? StatusReply.error(String.valueOf(command.failure().getMessage()))
+          : StatusReply.success(new Identity(customerId, state.getAliases(), refused));
+      answerAbsorbing(alias, reply);
+      return Effect().noReply();
+    }
+    engine = settings.engine();
+    List<BehaviorEvent> fresh = unseen(state, command.handover().facts());
+    Instant now = latest(clock.instant(), state.getEvaluatedAt());
+    AliasMerged merged = new AliasMerged(alias, command.handover().aliases(), fresh.size(), now);
+    Runnable reply = () -> answerAbsorbing(alias, StatusReply.success(
+        new Identity(customerId, new java.util.TreeSet<>(withAlias(state.getAliases(), merged)), null)));
+    if (fresh.isEmpty()) {
+      return Effect().persist(merged).thenRun(s -> reply.run()).thenNoReply();
+    }
+    return persistFacts(state, fresh, command, List.of(merged), Cause.MERGE, reply);
+  }
+
+  private static Set<String> withAlias(Set<String> aliases, AliasMerged merged) {
+    Set<String> all = new java.util.TreeSet<>(aliases);
+    all.add(merged.alias());
+    all.addAll(merged.aliases());
+    return all;
+  }
+
+  private void answerAbsorbing(String alias, StatusReply<Identity> reply) {
+    List<ActorRef<StatusReply<Identity>>> waiting = absorbing.remove(alias);
+    if (waiting != null) waiting.forEach(replyTo -> replyTo.tell(reply));
+  }
+
+  /**
+   * Hands this customer's identity to {@code target}. Refused when that would close a cycle: the
+   * target is one of this customer's aliases, or this customer is absorbing the target right now.
+   */
+  private ReplyEffect<Event, State> onSeal(State state, Seal command) {
+    String target = command.target();
+    if (target.equals(customerId) || state.getAliases().contains(target) || absorbing.containsKey(target)) {
+      return Effect().reply(command.replyTo(), StatusReply.success(new Sealed(false, customerId)));
+    }
+    engine = settings.engine();
+    Instant now = latest(clock.instant(), state.getEvaluatedAt());
+    List<Event> events = new ArrayList<>();
+    for (String segment : state.getSegments().keySet()) {
+      events.add(new SegmentExited(segment, now, new Cause(Cause.MERGE, engine.versionOf(segment), Map.of("mergedInto", target)), now));
+    }
+    events.add(new MergedInto(target, now));
+    return Effect().persist(events)
+        .thenRun(s -> {
+          // Nothing of this customer is left to wake it for: its row in the schedule goes.
+          scheduleNext(s, now, false);
+          schedule.whenCovered(() -> command.replyTo().tell(StatusReply.success(new Sealed(true, target))));
+        })
+        .thenNoReply();
   }
 
   private boolean holding;
@@ -362,11 +589,7 @@ public final class Customer
 
   private ReplyEffect<Event, State> onRecordEvents(State state, RecordEvents command) {
     engine = settings.engine();
-    Set<String> inBatch = new LinkedHashSet<>();
-    List<BehaviorEvent> fresh = new ArrayList<>();
-    for (BehaviorEvent event : command.events()) {
-      if (!state.seen(event.messageId()) && inBatch.add(event.messageId())) fresh.add(event);
-    }
+    List<BehaviorEvent> fresh = unseen(state, command.events());
     int duplicates = command.events().size() - fresh.size();
     Recorded recorded = new Recorded(fresh.size(), duplicates);
     if (fresh.isEmpty()) {
@@ -374,6 +597,27 @@ public final class Customer
       schedule.whenCovered(() -> command.replyTo().tell(StatusReply.success(recorded)));
       return Effect().noReply();
     }
+    return persistFacts(state, fresh, command, List.of(), null, () -> command.replyTo().tell(StatusReply.success(recorded)));
+  }
+
+  /** The events whose message ids this customer has not recorded yet (nor earlier in the list). */
+  private static List<BehaviorEvent> unseen(State state, List<BehaviorEvent> events) {
+    Set<String> inBatch = new LinkedHashSet<>();
+    List<BehaviorEvent> fresh = new ArrayList<>();
+    for (BehaviorEvent event : events) {
+      if (!state.seen(event.messageId()) && inBatch.add(event.messageId())) fresh.add(event);
+    }
+    return fresh;
+  }
+
+  /**
+   * Persists {@code fresh} facts (in one journal event, or in chunks) with the transitions they
+   * cause, then {@code {@code trailing}} events, and runs {@code reply} once the next instant is
+   * covered in the schedule. {@code retry}: the command to handle again after a catch-up persisted
+   * in parts. {@code lateTrigger}: the cause of the transitions of a late batch (null: its latest event).
+   */
+  private ReplyEffect<Event, State> persistFacts(State state, List<BehaviorEvent> fresh, Command retry, List<Event> trailing,
+                                                 String lateTrigger, Runnable reply) {
     // Never before what was already evaluated (another node's clock may have been ahead).
     Instant now = latest(clock.instant(), state.getEvaluatedAt());
     Instant since = evaluatedSince(state);
@@ -387,7 +631,7 @@ public final class Customer
     if (!transitions.complete()) {
       // A long catch-up (after an outage) is persisted in parts, each within one command; the batch follows the last.
       quietUntil = transitions.reached();
-      ctx.getSelf().tell(command);
+      ctx.getSelf().tell(retry);
       return transitions.events().isEmpty() ? Effect().noReply() : Effect().persist(transitions.events()).thenNoReply();
     }
     Profile next = state.getProfile().plus(fresh, now, settings.profile());
@@ -395,22 +639,27 @@ public final class Customer
       // Every change at its own event time, the batch folded instant by instant.
       transitions = transitions.walk(engine, state.getProfile(), fresh, now, settings.profile(), settings.maxCatchUpSteps());
     } else {
-      String trigger = fresh.stream().max(Comparator.comparing(BehaviorEvent::timestamp)
+      String trigger = lateTrigger != null ? lateTrigger : fresh.stream().max(Comparator.comparing(BehaviorEvent::timestamp)
           .thenComparing(BehaviorEvent::messageId)).orElseThrow().messageId();
       transitions = transitions.net(engine, next, t0, now, trigger, settings.maxCatchUpSteps());
     }
-    EventsRecorded recordedEvent = new EventsRecorded(List.copyOf(fresh), now);
-    // The event handler takes this fold as it is rather than folding the batch a second time.
-    folded = new Folded(recordedEvent, next);
     List<Event> events = new ArrayList<>();
-    events.add(recordedEvent);
+    int chunk = settings.factsPerJournalEvent();
+    for (int from = 0; from < fresh.size(); from += chunk) {
+      events.add(new EventsRecorded(List.copyOf(fresh.subList(from, Math.min(fresh.size(), from + chunk))), now));
+    }
+    if (events.size() == 1) {
+      // The event handler takes this fold as it is rather than folding the batch a second time.
+      folded = new Folded((EventsRecorded) events.get(0), next);
+    }
     events.addAll(transitions.events());
+    events.addAll(trailing);
     // The reply waits until the next instant is covered in the schedule too: a client that hears
     // nothing retries, and that retry finds an entity which announces its instant again.
     return Effect().persist(events)
         .thenRun(s -> {
           scheduleNext(s, now, false);
-          schedule.whenCovered(() -> command.replyTo().tell(StatusReply.success(recorded)));
+          schedule.whenCovered(reply);
         })
         .thenNoReply();
   }
@@ -559,6 +808,8 @@ public final class Customer
             state.withSegment(new Membership(e.segment(), Map.of()), e.at()))
         .onEvent(SegmentExited.class, (state, e) -> state.withoutSegment(e.segment(), e.at()))
         .onEvent(DefinitionsAdopted.class, (state, e) -> state.withDefinitions(e.definitions()))
+        .onEvent(MergedInto.class, (state, e) -> state.mergedInto(e.target(), e.recordedAt()))
+        .onEvent(AliasMerged.class, (state, e) -> state.withAliases(e.alias(), e.aliases()))
         .build();
   }
 

@@ -19,6 +19,8 @@ import java.time.Duration;
  * @param tagSlices number of slices transitions are tagged with for the read side
  * @param scheduleRetryMinBackoff first delay before a failed schedule write is retried (doubling)
  * @param scheduleRetryMaxBackoff longest delay between retries; they go on while the entity lives
+ * @param factsPerJournalEvent facts one journal event carries at most (a merged history is written in several)
+ * @param maxAbsorbedEvents the longest history of another customer a merge takes over (a longer one is refused)
  */
 public record CustomerSettings(
     ProfileSettings profile,
@@ -30,7 +32,9 @@ public record CustomerSettings(
     int keepSnapshots,
     int tagSlices,
     Duration scheduleRetryMinBackoff,
-    Duration scheduleRetryMaxBackoff) {
+    Duration scheduleRetryMaxBackoff,
+    int factsPerJournalEvent,
+    int maxAbsorbedEvents) {
 
   public static CustomerSettings fromConfig(Config segmentd) {
     Config customer = segmentd.getConfig("customer");
@@ -45,7 +49,9 @@ public record CustomerSettings(
         customer.getInt("keep-snapshots"),
         customer.getInt("tag-slices"),
         customer.getDuration("schedule-retry.min-backoff"),
-        customer.getDuration("schedule-retry.max-backoff"));
+        customer.getDuration("schedule-retry.max-backoff"),
+        customer.getInt("facts-per-journal-event"),
+        segmentd.getInt("identity.max-merged-events"));
   }
 
   /** The definitions to evaluate with now (they may change while the node runs: stored custom segments). */
@@ -56,6 +62,6 @@ public record CustomerSettings(
   /** The same settings, evaluating with what {@code source} says at each moment. */
   public CustomerSettings withEngines(EngineSource source) {
     return new CustomerSettings(profile, source, retryWindow, maxRememberedIds, maxCatchUpSteps, snapshotEvery, keepSnapshots, tagSlices,
-        scheduleRetryMinBackoff, scheduleRetryMaxBackoff);
+        scheduleRetryMinBackoff, scheduleRetryMaxBackoff, factsPerJournalEvent, maxAbsorbedEvents);
   }
 }

@@ -12,7 +12,9 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.LinkedHashSet;
 import java.util.Queue;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -52,13 +54,17 @@ public final class EventRecorder {
     public static final Admission UNBOUNDED = new Admission(Integer.MAX_VALUE, Integer.MAX_VALUE, Duration.ofDays(1));
   }
 
-  /** Sends one customer's command and completes with its confirmation. */
+  /**
+   * Sends one customer's commands and completes with the confirmation of its events: first the
+   * merges of {@code aliases} into it (each confirmed in its journal), then its events.
+   */
   interface Asker {
-    CompletionStage<Customer.Recorded> ask(String customerId, List<BehaviorEvent> batch);
+    CompletionStage<Customer.Recorded> ask(String customerId, Set<String> aliases, List<BehaviorEvent> batch);
   }
 
   /** One customer's share, waiting to be sent. */
-  private record Pending(String customerId, List<BehaviorEvent> batch, CompletableFuture<Customer.Recorded> result, long queuedAt) {}
+  private record Pending(String customerId, Set<String> aliases, List<BehaviorEvent> batch, CompletableFuture<Customer.Recorded> result,
+                         long queuedAt) {}
 
   /**
    * @param maxEventsPerCustomer the message ids a customer remembers: a request may not carry more
@@ -70,8 +76,17 @@ public final class EventRecorder {
 
   /** @param executor where confirmations continue (the actor system's dispatcher; see {@link Stages}) */
   public EventRecorder(ClusterSharding sharding, Duration timeout, int maxEventsPerCustomer, Admission admission, Executor executor) {
-    this((customerId, batch) -> sharding.entityRefFor(Customer.ENTITY_KEY, customerId)
-        .askWithStatus(replyTo -> new Customer.RecordEvents(batch, replyTo), timeout), maxEventsPerCustomer, admission, executor);
+    this((customerId, aliases, batch) -> {
+      var customer = sharding.entityRefFor(Customer.ENTITY_KEY, customerId);
+      CompletableFuture<?> merged = CompletableFuture.completedFuture(null);
+      for (String alias : aliases) {
+        // One at a time: each merge is a write of the same journal.
+        merged = merged.thenCompose(done -> Stages.on(customer.<Customer.Identity>askWithStatus(
+            replyTo -> new Customer.Absorb(alias, replyTo), timeout), executor));
+      }
+      return merged.thenCompose(done -> Stages.on(customer.<Customer.Recorded>askWithStatus(
+          replyTo -> new Customer.RecordEvents(batch, replyTo), timeout), executor));
+    }, maxEventsPerCustomer, admission, executor);
   }
 
   EventRecorder(Asker asker, int maxEventsPerCustomer, Admission admission, Executor executor) {
@@ -85,8 +100,10 @@ public final class EventRecorder {
 
   public CompletionStage<Outcome> record(List<CustomerEvent> events) {
     Map<String, List<BehaviorEvent>> byCustomer = new LinkedHashMap<>();
+    Map<String, Set<String>> merges = new LinkedHashMap<>();
     for (CustomerEvent e : events) {
       byCustomer.computeIfAbsent(e.customerId(), id -> new ArrayList<>()).add(e.event());
+      if (e.mergeFrom() != null) merges.computeIfAbsent(e.customerId(), id -> new LinkedHashSet<>()).add(e.mergeFrom());
     }
     byCustomer.forEach((customerId, batch) -> {
       if (batch.size() > maxEventsPerCustomer) {
@@ -95,7 +112,8 @@ public final class EventRecorder {
       }
     });
     List<CompletableFuture<Customer.Recorded>> confirmations = new ArrayList<>(byCustomer.size());
-    byCustomer.forEach((customerId, batch) -> confirmations.add(submit(customerId, List.copyOf(batch))));
+    byCustomer.forEach((customerId, batch) ->
+        confirmations.add(submit(customerId, merges.getOrDefault(customerId, Set.of()), List.copyOf(batch))));
     // allOf and the continuation on its plain future run where the last confirmation completes (the dispatcher).
     return CompletableFuture.allOf(confirmations.toArray(CompletableFuture[]::new)).thenApply(done -> {
       int accepted = 0;
@@ -122,7 +140,7 @@ public final class EventRecorder {
     return queued.get() >= admission.maxQueued();
   }
 
-  private CompletableFuture<Customer.Recorded> submit(String customerId, List<BehaviorEvent> batch) {
+  private CompletableFuture<Customer.Recorded> submit(String customerId, Set<String> aliases, List<BehaviorEvent> batch) {
     CompletableFuture<Customer.Recorded> result = new CompletableFuture<>();
     if (queued.incrementAndGet() > admission.maxQueued()) {
       queued.decrementAndGet();
@@ -130,7 +148,7 @@ public final class EventRecorder {
           + " customer commands wait to be sent (segmentd.ingest.admission.max-queued)"));
       return result;
     }
-    queue.add(new Pending(customerId, batch, result, System.nanoTime()));
+    queue.add(new Pending(customerId, aliases, batch, result, System.nanoTime()));
     drain();
     return result;
   }
@@ -162,7 +180,7 @@ public final class EventRecorder {
   private void send(Pending pending) {
     CompletionStage<Customer.Recorded> asked;
     try {
-      asked = asker.ask(pending.customerId(), pending.batch());
+      asked = asker.ask(pending.customerId(), pending.aliases(), pending.batch());
     } catch (RuntimeException e) {
       asked = CompletableFuture.failedFuture(e);
     }

@@ -153,7 +153,21 @@ public final class SegmentPayloadParser {
           + " bytes; the limit is " + limits.maxEventBytes() + " bytes per event (segmentd.ingest.max-event-bytes)");
     }
     String customerId = customerId(item, where);
-    for (String other : List.of("groupId", "previousId")) id(item, other, where);
+    String groupId = id(item, "groupId", where);
+    String previousId = id(item, "previousId", where);
+    String mergeFrom = switch (type) {
+      case IDENTIFY -> {
+        String anonymous = id(item, "anonymousId", where);
+        yield anonymous != null && !anonymous.isEmpty() && !anonymous.equals(customerId) ? anonymous : null;
+      }
+      case ALIAS -> {
+        if (previousId == null || previousId.isEmpty()) {
+          throw new InvalidRequest("invalid_event", where + ".previousId (the id merged into userId) is missing");
+        }
+        yield previousId.equals(customerId) ? null : previousId;
+      }
+      default -> null;
+    };
     String name = switch (type) {
       case TRACK -> {
         String event = name(item, "event", where);
@@ -165,6 +179,11 @@ public final class SegmentPayloadParser {
     };
     Instant timestamp = eventTime(item, where, batchSentAt, receivedAt);
     Map<String, Object> properties = propertiesNode == null ? Map.of() : mapper.convertValue(propertiesNode, MAP);
+    if (type == EventType.GROUP && groupId != null) {
+      // The group a customer joins is the point of the call: kept with its traits, where rules can read it.
+      properties = new java.util.LinkedHashMap<>(properties);
+      properties.put("groupId", groupId);
+    }
     if (type == EventType.TRACK && (name.equals(profile.orderEvent()) || name.equals(profile.refundEvent()))) {
       checkAmount(properties, where, name);
     }
@@ -180,7 +199,7 @@ public final class SegmentPayloadParser {
       messageId = contentId(customerId, encode(content, where));
     }
     return new CustomerEvent(customerId,
-        new BehaviorEvent(messageId, type, name, timestamp, receivedAt, timezone, properties));
+        new BehaviorEvent(messageId, type, name, timestamp, receivedAt, timezone, properties), mergeFrom);
   }
 
   private String customerId(JsonNode item, String where) {

@@ -54,29 +54,49 @@ public final class CustomerRoutes extends AllDirectives {
   @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
   public record HistoryEntry(Long sequenceNr, String segment, String direction, Instant at, Instant recordedAt, Customer.Cause cause) {}
 
+  /** A merge as a history entry: direction {@code merged}, the alias and its event count in the cause's values. */
+  private static HistoryEntry merge(CustomerJournal.Merge m, boolean withSequenceNr) {
+    return new HistoryEntry(withSequenceNr ? m.sequenceNr() : null, null, "merged", m.recordedAt(), m.recordedAt(),
+        new Customer.Cause(Customer.Cause.MERGE, 0, m.values()));
+  }
+
   public Route routes() {
-    return pathPrefix("v1", () -> pathPrefix("customers", () -> pathPrefix(PathMatchers.segment(), customerId ->
-        get(() -> auth.withReadToken(() -> concat(
-            pathEnd(() -> parameterOptional("asOf", asOf -> profile(customerId, asOf.map(t -> instant("asOf", t))))),
-            path("segments", () -> parameterOptional("asOf", asOf ->
-                segmentsAsOf(customerId, asOf.map(t -> instant("asOf", t)).orElseGet(clock::instant)))),
-            path("history", () -> parameterOptional("order", order -> parameterOptional("from", from ->
-                parameterOptional("to", to -> parameterOptional("knownAt", knownAt -> history(customerId, order.orElse("event"),
-                    from.map(t -> instant("from", t)), to.map(t -> instant("to", t)),
-                    knownAt.map(t -> instant("knownAt", t))))))))))))));
+    return pathPrefix("v1", () -> pathPrefix("customers", () -> pathPrefix(PathMatchers.segment(), requested ->
+        get(() -> auth.withReadToken(() -> resolved(requested, this::customer))))));
+  }
+
+  private Route customer(Customer.Identity identity) {
+    String customerId = identity.customerId();
+    return concat(
+        pathEnd(() -> parameterOptional("asOf", asOf -> profile(customerId, identity.aliases(), asOf.map(t -> instant("asOf", t))))),
+        path("segments", () -> parameterOptional("asOf", asOf ->
+            segmentsAsOf(customerId, asOf.map(t -> instant("asOf", t)).orElseGet(clock::instant)))),
+        path("history", () -> parameterOptional("order", order -> parameterOptional("from", from ->
+            parameterOptional("to", to -> parameterOptional("knownAt", knownAt -> history(customerId, order.orElse("event"),
+                from.map(t -> instant("from", t)), to.map(t -> instant("to", t)),
+                knownAt.map(t -> instant("knownAt", t)))))))));
+  }
+
+  /**
+   * The customer that answers for {@code requested}: itself, or the customer its identity was
+   * merged into (an anonymous id after an identify, a previous id after an alias).
+   */
+  private Route resolved(String requested, Function<Customer.Identity, Route> inner) {
+    return onSuccess(sharding.entityRefFor(Customer.ENTITY_KEY, requested)
+            .<Customer.Identity>askWithStatus(Customer.Resolve::new, timeout), inner::apply);
   }
 
   /**
    * From the entity when every field of its answer holds for the instant (segments exact, no fact
    * later: see CustomerView#exactInEveryField), else from a fold of the journal up to it.
    */
-  private Route profile(String customerId, Optional<Instant> asOf) {
+  private Route profile(String customerId, java.util.Set<String> aliases, Optional<Instant> asOf) {
     return onSuccess(
         sharding.entityRefFor(Customer.ENTITY_KEY, customerId)
             .<Customer.CustomerView>askWithStatus(replyTo -> new Customer.GetProfile(asOf.orElse(null), replyTo), timeout),
         view -> !view.exists() ? unknown(customerId)
-            : view.exactInEveryField() ? ok(ProfileResponse.of(shown(view)))
-            : onSuccess(journal.viewAsOf(customerId, view.asOf()), found -> orUnknown(customerId, found, v -> ProfileResponse.of(shown(v)))));
+            : view.exactInEveryField() ? ok(ProfileResponse.of(shown(view), aliases))
+            : onSuccess(journal.viewAsOf(customerId, view.asOf()), found -> orUnknown(customerId, found, v -> ProfileResponse.of(shown(v), aliases))));
   }
 
   /** Stored segments under their plain ids, active versions only (a version being backfilled is not shown yet). */
@@ -110,10 +130,11 @@ public final class CustomerRoutes extends AllDirectives {
    */
   private Route history(String customerId, String order, Optional<Instant> from, Optional<Instant> to, Optional<Instant> knownAt) {
     if (order.equals("recorded")) {
-      return onSuccess(journal.history(customerId), found -> orUnknown(customerId, found, transitions -> new HistoryResponse(
-          customerId, order, transitions.stream()
+      return onSuccess(journal.history(customerId), found -> orUnknown(customerId, found, history -> new HistoryResponse(
+          customerId, order, history.stream()
               .filter(t -> within(t.recordedAt(), from, to) && knownAt.map(k -> !t.recordedAt().isAfter(k)).orElse(true))
-              .map(t -> new HistoryEntry(t.sequenceNr(), t.segment(), t.direction(), t.at(), t.recordedAt(), t.cause()))
+              .map(t -> t.merge() != null ? merge(t.merge(), true)
+                  : new HistoryEntry(t.sequenceNr(), t.segment(), t.direction(), t.at(), t.recordedAt(), t.cause()))
               .toList())));
     }
     if (!order.equals("event")) {
@@ -122,9 +143,12 @@ public final class CustomerRoutes extends AllDirectives {
     Instant now = clock.instant();
     Instant end = to.orElseGet(() -> knownAt.filter(k -> k.isBefore(now)).orElse(now));
     return onSuccess(journal.timeline(customerId, knownAt.orElse(null), end), found -> orUnknown(customerId, found,
-        changes -> new HistoryResponse(customerId, order, changes.stream()
-            .filter(c -> within(c.at(), from, to))
-            .map(c -> new HistoryEntry(null, c.segment(), c.direction(), c.at(), c.recordedAt(), c.cause()))
+        timeline -> new HistoryResponse(customerId, order, java.util.stream.Stream.concat(
+                timeline.changes().stream().map(c -> new HistoryEntry(null, c.segment(), c.direction(), c.at(), c.recordedAt(), c.cause())),
+                timeline.merges().stream().map(m -> merge(m, false)))
+            .filter(e -> within(e.at(), from, to))
+            // Merges at the instant they were recorded; stable, so changes keep their order.
+            .sorted(java.util.Comparator.comparing(HistoryEntry::at))
             .toList())));
   }
 

@@ -18,13 +18,15 @@ public record ProfileResponse(
     PurchasingJson purchasing,
     PurchasingFamily.Rfm rfm,
     List<String> segments,
-    List<MembershipJson> memberships) {
+    List<MembershipJson> memberships,
+    List<String> aliases) {
 
   public record PurchasingJson(int orders, BigDecimal revenue, BigDecimal refunded, Instant firstOrderAt, Instant lastOrderAt) {}
 
   public record MembershipJson(String segment, Map<String, String> values) {}
 
-  public static ProfileResponse of(CustomerView view) {
+  /** {@code aliases}: the ids merged into this customer (they answer as it). */
+  public static ProfileResponse of(CustomerView view, java.util.Set<String> aliases) {
     Profile.Purchasing p = view.purchasing();
     return new ProfileResponse(
         view.customerId(),
@@ -35,7 +37,8 @@ public record ProfileResponse(
         new PurchasingJson(p.orders(), p.revenue(), p.refunded(), p.firstOrderAt(), p.lastOrderAt()),
         view.rfm(),
         List.copyOf(view.segments().keySet()),
-        view.segments().values().stream().map(m -> new MembershipJson(m.segment(), m.values())).toList());
+        view.segments().values().stream().map(m -> new MembershipJson(m.segment(), m.values())).toList(),
+        List.copyOf(new java.util.TreeSet<>(aliases)));
   }
 
 }

@@ -32,8 +32,8 @@ public record CustomerHistory(String customerId, List<Entry> entries) {
   public Profile profile(ProfileSettings settings) {
     List<io.segmentd.segmentation.BehaviorEvent> events = new java.util.ArrayList<>();
     Instant latestArrival = null;
-    for (Entry entry : entries) {
-      if (entry.event() instanceof Customer.EventsRecorded recorded) {
+    for (Customer.EventsRecorded recorded : ownBatches()) {
+      {
         events.addAll(recorded.events());
         // A batch without its arrival (older journals) counts as arriving with its newest event, as Profile.plus does.
         Instant arrival = recorded.recordedAt() != null ? recorded.recordedAt()
@@ -54,10 +54,21 @@ public record CustomerHistory(String customerId, List<Entry> entries) {
 
   public long eventCount() {
     long count = 0;
-    for (Entry entry : entries) {
-      if (entry.event() instanceof Customer.EventsRecorded recorded) count += recorded.events().size();
-    }
+    for (Customer.EventsRecorded recorded : ownBatches()) count += recorded.events().size();
     return count;
+  }
+
+  /** The batches of facts that are this customer's (none once it was merged into another). */
+  private List<Customer.EventsRecorded> ownBatches() {
+    return JournalFacts.batches(entries.stream().map(Entry::event).toList(), null);
+  }
+
+  /** The customer this one was merged into, or null. */
+  public String mergedInto() {
+    for (Entry entry : entries) {
+      if (entry.event() instanceof Customer.MergedInto m) return m.target();
+    }
+    return null;
   }
 
   /** The memberships the journal's transitions leave the customer in: segment -> instant entered. */
@@ -76,7 +87,8 @@ public record CustomerHistory(String customerId, List<Entry> entries) {
     for (Entry entry : entries) {
       Instant next = entry.event() instanceof Customer.EventsRecorded e ? e.recordedAt()
           : entry.event() instanceof Customer.SegmentEntered e ? e.at()
-          : entry.event() instanceof Customer.SegmentExited e ? e.at() : null;
+          : entry.event() instanceof Customer.SegmentExited e ? e.at()
+          : entry.event() instanceof Customer.MergedInto e ? e.recordedAt() : null;
       if (next != null && (at == null || next.isAfter(at))) at = next;
     }
     return at;
@@ -88,7 +100,8 @@ public record CustomerHistory(String customerId, List<Entry> entries) {
    */
   public Map<String, Membership> evaluate(SegmentEngine engine, ProfileSettings settings) {
     Instant at = evaluatedAt();
-    if (at == null) return Map.of();
+    // A merged customer's memberships ended with the merge (its facts are the other's).
+    if (at == null || mergedInto() != null) return Map.of();
     Map<String, Membership> evaluated = new TreeMap<>(engine.evaluate(profile(settings), at));
     // A stored definition's version counts once the customer adopted it (a backfill may not have reached it yet).
     java.util.Set<String> adopted = adoptedDefinitions();

@@ -40,8 +40,34 @@ public final class CustomerJournal {
     this.profileSettings = profileSettings;
   }
 
-  /** A recorded transition, in journal order: {@code at} in event time, {@code recordedAt} when it was written. */
-  public record Transition(long sequenceNr, String segment, String direction, Instant at, Instant recordedAt, Customer.Cause cause) {}
+  /**
+   * A recorded transition, in journal order: {@code at} in event time, {@code recordedAt} when it
+   * was written; or a merge of another customer into this one ({@code merge}, the rest null).
+   */
+  public record Transition(long sequenceNr, String segment, String direction, Instant at, Instant recordedAt, Customer.Cause cause,
+                           Merge merge) {
+    Transition(long sequenceNr, String segment, String direction, Instant at, Instant recordedAt, Customer.Cause cause) {
+      this(sequenceNr, segment, direction, at, recordedAt, cause, null);
+    }
+  }
+
+  /** Another customer merged into this one: its id, the ids merged into it before, and the facts it brought. */
+  public record Merge(long sequenceNr, String alias, java.util.Set<String> aliases, int events, Instant recordedAt) {
+    public Map<String, String> values() {
+      Map<String, String> values = new java.util.TreeMap<>();
+      values.put("alias", alias);
+      values.put("events", Integer.toString(events));
+      if (!aliases.isEmpty()) values.put("aliases", String.join(",", aliases));
+      return values;
+    }
+
+    static Merge of(long sequenceNr, Customer.AliasMerged m) {
+      return new Merge(sequenceNr, m.alias(), m.aliases(), m.events(), m.recordedAt());
+    }
+  }
+
+  /** The changes in event time, and the merges recorded. */
+  public record Timeline(List<EventTimeline.Change> changes, List<Merge> merges) {}
 
   /** Memberships as of {@code asOf}, from the facts whose event time is at or before it. */
   public record AsOf(Profile profile, Map<String, Membership> segments) {}
@@ -75,10 +101,18 @@ public final class CustomerJournal {
   }
 
   /** The timeline in event time up to {@code to} derived from the facts recorded by {@code knownAt} (null: all); see {@link EventTimeline}. */
-  public CompletionStage<Optional<List<EventTimeline.Change>>> timeline(String customerId, Instant knownAt, Instant to) {
+  public CompletionStage<Optional<Timeline>> timeline(String customerId, Instant knownAt, Instant to) {
     return envelopes(customerId).thenApply(envelopes -> {
       if (envelopes.isEmpty()) return Optional.empty();
-      return Optional.of(EventTimeline.derive(envelopes.stream().map(EventEnvelope::event).toList(), engines.current(), profileSettings, knownAt, to));
+      List<Merge> merges = new ArrayList<>();
+      for (EventEnvelope envelope : envelopes) {
+        if (envelope.event() instanceof Customer.AliasMerged m && !m.recordedAt().isAfter(to)
+            && (knownAt == null || !m.recordedAt().isAfter(knownAt))) {
+          merges.add(Merge.of(envelope.sequenceNr(), m));
+        }
+      }
+      return Optional.of(new Timeline(EventTimeline.derive(envelopes.stream().map(EventEnvelope::event).toList(), engines.current(),
+          profileSettings, knownAt, to), merges));
     });
   }
 
@@ -90,11 +124,9 @@ public final class CustomerJournal {
   /** As {@link #fold(List, Instant, ProfileSettings)}, counting only batches recorded by {@code knownAt} (null: all). */
   public static Profile fold(List<?> journalEvents, Instant asOf, Instant knownAt, ProfileSettings settings) {
     List<BehaviorEvent> facts = new ArrayList<>();
-    for (Object event : journalEvents) {
-      if (event instanceof Customer.EventsRecorded recorded && (knownAt == null || !recorded.recordedAt().isAfter(knownAt))) {
-        for (BehaviorEvent fact : recorded.events()) {
-          if (!fact.timestamp().isAfter(asOf)) facts.add(fact);
-        }
+    for (Customer.EventsRecorded recorded : JournalFacts.batches(journalEvents, knownAt)) {
+      for (BehaviorEvent fact : recorded.events()) {
+        if (!fact.timestamp().isAfter(asOf)) facts.add(fact);
       }
     }
     return Profile.EMPTY.plus(facts, settings);
@@ -109,6 +141,9 @@ public final class CustomerJournal {
           transitions.add(new Transition(envelope.sequenceNr(), e.segment(), "entered", e.at(), e.recordedAt(), e.cause()));
         } else if (envelope.event() instanceof Customer.SegmentExited e) {
           transitions.add(new Transition(envelope.sequenceNr(), e.segment(), "exited", e.at(), e.recordedAt(), e.cause()));
+        } else if (envelope.event() instanceof Customer.AliasMerged m) {
+          transitions.add(new Transition(envelope.sequenceNr(), null, "merged", m.recordedAt(), m.recordedAt(), null,
+              Merge.of(envelope.sequenceNr(), m)));
         }
       }
       return Optional.of(transitions);

@@ -44,9 +44,7 @@ public final class EventTimeline {
                                     Instant to) {
     TreeMap<Instant, List<BehaviorEvent>> byInstant = new TreeMap<>();
     TreeMap<Instant, Instant> recordedBy = new TreeMap<>();
-    for (Object event : journalEvents) {
-      if (!(event instanceof Customer.EventsRecorded recorded)) continue;
-      if (knownAt != null && recorded.recordedAt().isAfter(knownAt)) continue;
+    for (Customer.EventsRecorded recorded : JournalFacts.batches(journalEvents, knownAt)) {
       for (BehaviorEvent fact : recorded.events()) {
         if (fact.timestamp().isAfter(to)) continue;
         byInstant.computeIfAbsent(fact.timestamp(), t -> new ArrayList<>()).add(fact);

@@ -8,6 +8,7 @@ import io.segmentd.http.ErrorHandling;
 import com.typesafe.config.Config;
 import io.segmentd.customer.Customer;
 import io.segmentd.customer.CustomerSettings;
+import io.segmentd.customer.ShardedIdentities;
 import io.segmentd.customer.ReevaluationScheduler;
 import io.segmentd.expiry.CassandraReevaluationSchedule;
 import io.segmentd.expiry.ReevaluationWaker;
@@ -105,7 +106,7 @@ public final class SegmentdNode implements AutoCloseable {
       SegmentDirectory directory = new LiveSegmentDirectory(segmentd.getConfig("segments"), configured.engine(), definitions.live());
       Config reevaluation = segmentd.getConfig("reevaluation");
       var schedule = new CassandraReevaluationSchedule(session, system, segmentd.getString("cassandra.keyspace"), reevaluation.getInt("slices"));
-      Customer.init(system, customerSettings, clock, schedulerWrapper.apply(schedule));
+      Customer.init(system, customerSettings, clock, schedulerWrapper.apply(schedule), new ShardedIdentities(system, askTimeout));
       Metrics metrics = new Metrics();
       ReevaluationWaker.init(system, schedule, clock, reevaluation.getDuration("tick-interval"),
           reevaluation.getDuration("watermark-grace"), askTimeout, reevaluation.getInt("parallelism"), metrics::wokeUp);

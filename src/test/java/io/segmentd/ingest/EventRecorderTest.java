@@ -25,7 +25,7 @@ class EventRecorderTest {
   private final Map<String, CompletableFuture<Customer.Recorded>> sent = new LinkedHashMap<>();
 
   private EventRecorder recorder(int maxInFlight, int maxQueued, Duration maxQueueWait) {
-    return new EventRecorder((customerId, batch) -> {
+    return new EventRecorder((customerId, aliases, batch) -> {
       CompletableFuture<Customer.Recorded> reply = new CompletableFuture<>();
       sent.put(customerId, reply);
       return reply;

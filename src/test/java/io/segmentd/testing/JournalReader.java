@@ -21,6 +21,7 @@ public final class JournalReader implements AutoCloseable {
   private final CustomerJournal journal;
   private final CassandraSession session;
   private final String keyspace;
+  private final CustomerSettings settings;
 
   public JournalReader(String contactPoint, String keyspace) {
     var config = TestNodes.config(contactPoint, keyspace, LocalCassandra.freePort(), Map.of("pekko.actor.provider", "local",
@@ -28,6 +29,7 @@ public final class JournalReader implements AutoCloseable {
     this.system = ActorSystem.create(Behaviors.empty(), "journal-reader", config);
     CustomerSettings settings = CustomerSettings.fromConfig(config.getConfig("segmentd"));
     this.journal = new CustomerJournal(system, settings.engine(), settings.profile());
+    this.settings = settings;
     this.session = CassandraSessionRegistry.get(system).sessionFor("pekko.persistence.cassandra");
     this.keyspace = keyspace;
   }
@@ -50,6 +52,20 @@ public final class JournalReader implements AutoCloseable {
       if (envelope.event() instanceof Customer.EventsRecorded recorded) events.addAll(recorded.events());
     }
     return events;
+  }
+
+  /** The customer's whole journal, decoded, as the replay tools read it. */
+  public io.segmentd.replay.CustomerHistory history(String customerId) throws Exception {
+    List<io.segmentd.replay.CustomerHistory.Entry> entries = new ArrayList<>();
+    for (EventEnvelope envelope : journal.envelopes(customerId).toCompletableFuture().get(60, TimeUnit.SECONDS)) {
+      entries.add(new io.segmentd.replay.CustomerHistory.Entry(envelope.sequenceNr(), envelope.timestamp(), (Customer.Event) envelope.event()));
+    }
+    return new io.segmentd.replay.CustomerHistory(customerId, entries);
+  }
+
+  /** The segments a replay of the journal gives (as a rebuild of the read side writes them), with the default definitions. */
+  public java.util.Set<String> replayedSegments(String customerId) throws Exception {
+    return new java.util.TreeSet<>(history(customerId).evaluate(settings.engine(), settings.profile()).keySet());
   }
 
   /** Each journal row's writer, in sequence order: {@code [sequenceNr, writerUuid]}. */
