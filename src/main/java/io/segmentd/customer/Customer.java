@@ -79,7 +79,12 @@ public final class Customer
    */
   public record AdoptDefinitions(Set<String> segments, ActorRef<StatusReply<Done>> replyTo) implements Command {}
 
-  public record Recorded(int accepted, int duplicates) implements CborSerializable {}
+  /** {@code refused}: events for a customer erased with later events refused (not recorded). */
+  public record Recorded(int accepted, int duplicates, int refused) implements CborSerializable {
+    public Recorded(int accepted, int duplicates) {
+      this(accepted, duplicates, 0);
+    }
+  }
 
   // identity
 
@@ -104,6 +109,18 @@ public final class Customer
 
   /** {@code refused}: why the alias was not merged (it belongs to another customer already), or null. */
   public record Identity(String customerId, Set<String> aliases, String refused) implements CborSerializable {}
+
+  // erasure
+
+  /**
+   * Erases the customer: its memberships end (exits with the cause {@link Cause#ERASURE}) and
+   * {@link Erased} is written; the caller then deletes the journal before it and everything derived.
+   * Answered with what the caller needs for that.
+   */
+  public record Erase(boolean refuseLater, ActorRef<StatusReply<Erasure>> replyTo) implements Command {}
+
+  /** {@code erasedAt}: the sequence number of the {@link Erased} marker (everything before it is to go); {@code aliases}: merged into it. */
+  public record Erasure(String customerId, long erasedAt, Set<String> aliases) implements CborSerializable {}
 
   /** The outcome of sealing an alias and reading its journal, piped to the entity itself. */
   record HandedOver(String alias, Identities.Handover handover, String owner, Throwable failure) implements Command {}
@@ -202,6 +219,13 @@ public final class Customer
   public record AliasMerged(String alias, Set<String> aliases, int events, Instant recordedAt) implements Event {}
 
   /**
+   * The customer was erased here: what the journal held before this is deleted (this marker stays:
+   * it holds nothing but the instant). {@code refuseLater}: events for the id are refused from now
+   * on; else they start a new history.
+   */
+  public record Erased(Instant recordedAt, boolean refuseLater) implements Event {}
+
+  /**
    * Why a transition happened: the message id of the event that caused it (or {@link #TIME}, or
    * {@link #DEFINITION} when a stored definition's version was adopted or retired), the rule
    * version, and the values evaluated.
@@ -211,6 +235,8 @@ public final class Customer
     public static final String DEFINITION = "definition";
     /** A merge of identities: the alias's memberships end; the target's change with the facts it gained. */
     public static final String MERGE = "merge";
+    /** The customer was erased: every membership ends. */
+    public static final String ERASURE = "erasure";
   }
 
   // ---- state ---------------------------------------------------------------------------------
@@ -231,6 +257,7 @@ public final class Customer
     private final Set<String> definitions;
     private final String mergedInto;
     private final Set<String> aliases;
+    private final boolean refusing;
 
     public State(Profile profile, Map<String, Membership> segments, Instant evaluatedAt, RecentMessages recentMessages) {
       this(profile, segments, evaluatedAt, recentMessages, Set.of());
@@ -238,7 +265,7 @@ public final class Customer
 
     public State(Profile profile, Map<String, Membership> segments, Instant evaluatedAt, RecentMessages recentMessages,
                  Set<String> definitions) {
-      this(profile, segments, evaluatedAt, recentMessages, definitions, null, Set.of());
+      this(profile, segments, evaluatedAt, recentMessages, definitions, null, Set.of(), false);
     }
 
     /**
@@ -254,7 +281,8 @@ public final class Customer
         @JsonProperty("recentMessages") RecentMessages recentMessages,
         @JsonProperty("definitions") Set<String> definitions,
         @JsonProperty("mergedInto") String mergedInto,
-        @JsonProperty("aliases") Set<String> aliases) {
+        @JsonProperty("aliases") Set<String> aliases,
+        @JsonProperty("refusing") boolean refusing) {
       this.profile = profile;
       this.segments = java.util.Collections.unmodifiableSortedMap(new TreeMap<>(segments));
       this.evaluatedAt = evaluatedAt;
@@ -262,6 +290,17 @@ public final class Customer
       this.definitions = definitions == null ? Set.of() : Set.copyOf(definitions);
       this.mergedInto = mergedInto;
       this.aliases = aliases == null ? Set.of() : java.util.Collections.unmodifiableSortedSet(new java.util.TreeSet<>(aliases));
+      this.refusing = refusing;
+    }
+
+    /** Erased with later events refused. */
+    public boolean isRefusing() {
+      return refusing;
+    }
+
+    /** Nothing of the customer is left but its definitions adopted (and, when refusing later events, that). */
+    State erased(Instant at, boolean refuseLater) {
+      return new State(Profile.EMPTY, Map.of(), later(evaluatedAt, at), null, definitions, null, Set.of(), refuseLater);
     }
 
     public String getMergedInto() {
@@ -278,14 +317,14 @@ public final class Customer
 
     /** Its identity passed to {@code target}: nothing of it is its own any more. */
     State mergedInto(String target, Instant at) {
-      return new State(Profile.EMPTY, Map.of(), later(evaluatedAt, at), null, definitions, target, aliases);
+      return new State(Profile.EMPTY, Map.of(), later(evaluatedAt, at), null, definitions, target, aliases, refusing);
     }
 
     State withAliases(String alias, Set<String> itsAliases) {
       Set<String> all = new java.util.TreeSet<>(aliases);
       all.add(alias);
       all.addAll(itsAliases);
-      return new State(profile, segments, evaluatedAt, recentMessages, definitions, mergedInto, all);
+      return new State(profile, segments, evaluatedAt, recentMessages, definitions, mergedInto, all, refusing);
     }
 
     public Set<String> getDefinitions() {
@@ -293,7 +332,7 @@ public final class Customer
     }
 
     State withDefinitions(Set<String> adopted) {
-      return new State(profile, segments, evaluatedAt, recentMessages, adopted, mergedInto, aliases);
+      return new State(profile, segments, evaluatedAt, recentMessages, adopted, mergedInto, aliases, refusing);
     }
 
     public Instant getEvaluatedAt() {
@@ -322,23 +361,23 @@ public final class Customer
       recent.record(events.stream().map(BehaviorEvent::messageId).toList(), recordedAt, settings.retryWindow(),
           settings.maxRememberedIds());
       Profile next = folded != null ? folded : profile.plus(events, recordedAt, settings.profile());
-      return new State(next, segments, later(evaluatedAt, recordedAt), recent, definitions, mergedInto, aliases);
+      return new State(next, segments, later(evaluatedAt, recordedAt), recent, definitions, mergedInto, aliases, refusing);
     }
 
     State forSnapshot() {
-      return new State(profile, segments, evaluatedAt, recentMessages == null ? null : recentMessages.copy(), definitions, mergedInto, aliases);
+      return new State(profile, segments, evaluatedAt, recentMessages == null ? null : recentMessages.copy(), definitions, mergedInto, aliases, refusing);
     }
 
     State withSegment(Membership membership, Instant at) {
       Map<String, Membership> next = new TreeMap<>(segments);
       next.put(membership.segment(), membership);
-      return new State(profile, next, later(evaluatedAt, at), recentMessages, definitions, mergedInto, aliases);
+      return new State(profile, next, later(evaluatedAt, at), recentMessages, definitions, mergedInto, aliases, refusing);
     }
 
     State withoutSegment(String segment, Instant at) {
       Map<String, Membership> next = new TreeMap<>(segments);
       next.remove(segment);
-      return new State(profile, next, later(evaluatedAt, at), recentMessages, definitions, mergedInto, aliases);
+      return new State(profile, next, later(evaluatedAt, at), recentMessages, definitions, mergedInto, aliases, refusing);
     }
 
     private static Instant later(Instant a, Instant b) {
@@ -426,7 +465,15 @@ public final class Customer
             Effect().reply(command.replyTo(), StatusReply.success(new Sealed(command.target().equals(state.getMergedInto()), state.getMergedInto()))))
         .onCommand(Reevaluate.class, (state, command) -> Effect().reply(command.replyTo(), StatusReply.ack()))
         .onCommand(AdoptDefinitions.class, (state, command) -> Effect().reply(command.replyTo(), StatusReply.ack()))
-        .onCommand(HandedOver.class, this::onHandedOverWhenMerged);
+        .onCommand(HandedOver.class, this::onHandedOverWhenMerged)
+        .onCommand(Erase.class, this::onErase);
+    // Erased with later events refused: nothing is recorded, merged or handed over any more.
+    builder.forState(State::isRefusing)
+        .onCommand(RecordEvents.class, (state, command) ->
+            Effect().reply(command.replyTo(), StatusReply.success(new Recorded(0, 0, command.events().size()))))
+        .onCommand(Absorb.class, (state, command) -> Effect().reply(command.replyTo(),
+            StatusReply.success(new Identity(customerId, Set.of(), "'" + customerId + "' was erased"))))
+        .onCommand(Seal.class, (state, command) -> Effect().reply(command.replyTo(), StatusReply.success(new Sealed(false, customerId))));
     builder.forAnyState()
         .onCommand(RecordEvents.class, (state, command) -> whenReady(() -> onRecordEvents(state, command)))
         .onCommand(GetProfile.class, (state, command) -> whenReady(() -> onGetProfile(state, command)))
@@ -436,7 +483,8 @@ public final class Customer
             Effect().reply(command.replyTo(), StatusReply.success(new Identity(customerId, state.getAliases(), null))))
         .onCommand(Absorb.class, this::onAbsorb)
         .onCommand(HandedOver.class, (state, command) -> whenReady(() -> onHandedOver(state, command)))
-        .onCommand(Seal.class, (state, command) -> whenReady(() -> onSeal(state, command)));
+        .onCommand(Seal.class, (state, command) -> whenReady(() -> onSeal(state, command)))
+        .onCommand(Erase.class, (state, command) -> whenReady(() -> onErase(state, command)));
     builder.forAnyState()
         .onCommand(RetryHeld.class, this::onRetryHeld)
         .onCommand(ScheduleWritten.class, this::onScheduleWritten)
@@ -446,6 +494,31 @@ public final class Customer
         })
         .onCommand(Passivate.class, this::onPassivate);
     return builder.build();
+  }
+
+  // ---- erasure -------------------------------------------------------------------------------
+
+  /**
+   * Ends every membership and writes the marker; the reply names the marker's sequence number, so
+   * the caller deletes exactly what came before it. Asked again, it writes a new marker: the
+   * deletions it leads to are the same.
+   */
+  private ReplyEffect<Event, State> onErase(State state, Erase command) {
+    engine = settings.engine();
+    Instant now = latest(clock.instant(), state.getEvaluatedAt());
+    List<Event> events = new ArrayList<>();
+    for (String segment : state.getSegments().keySet()) {
+      events.add(new SegmentExited(segment, now, new Cause(Cause.ERASURE, engine.versionOf(segment), Map.of()), now));
+    }
+    events.add(new Erased(now, command.refuseLater()));
+    Set<String> aliases = state.getAliases();
+    return Effect().persist(events)
+        .thenRun(s -> {
+          scheduleNext(s, now, false);
+          long marker = lastSequenceNumber(ctx);
+          schedule.whenCovered(() -> command.replyTo().tell(StatusReply.success(new Erasure(customerId, marker, aliases))));
+        })
+        .thenNoReply();
   }
 
   // ---- identity ------------------------------------------------------------------------------
@@ -810,6 +883,7 @@ public final class Customer
         .onEvent(DefinitionsAdopted.class, (state, e) -> state.withDefinitions(e.definitions()))
         .onEvent(MergedInto.class, (state, e) -> state.mergedInto(e.target(), e.recordedAt()))
         .onEvent(AliasMerged.class, (state, e) -> state.withAliases(e.alias(), e.aliases()))
+        .onEvent(Erased.class, (state, e) -> state.erased(e.recordedAt(), e.refuseLater()))
         .build();
   }
 

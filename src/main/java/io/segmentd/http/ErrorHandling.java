@@ -76,6 +76,9 @@ public final class ErrorHandling extends AllDirectives {
           "the node is overloaded (" + overloaded.getMessage() + "); nothing was acknowledged, retry with the same messageIds",
           RetryAfter.create(1L));
     }
+    if (e instanceof Unavailable unavailable) {
+      return error(StatusCodes.SERVICE_UNAVAILABLE, unavailable.error(), unavailable.getMessage(), RetryAfter.create(5L));
+    }
     if (e instanceof TimeoutException || e instanceof org.apache.pekko.pattern.AskTimeoutException
         || e instanceof org.apache.pekko.pattern.CircuitBreakerOpenException) {
       return error(StatusCodes.SERVICE_UNAVAILABLE, "unavailable",

@@ -96,7 +96,8 @@ public final class EventRecorder {
     this.executor = executor;
   }
 
-  public record Outcome(int customers, int accepted, int duplicates) {}
+  /** {@code erased}: events for customers erased with later events refused, not recorded. */
+  public record Outcome(int customers, int accepted, int duplicates, int erased) {}
 
   public CompletionStage<Outcome> record(List<CustomerEvent> events) {
     Map<String, List<BehaviorEvent>> byCustomer = new LinkedHashMap<>();
@@ -118,11 +119,13 @@ public final class EventRecorder {
     return CompletableFuture.allOf(confirmations.toArray(CompletableFuture[]::new)).thenApply(done -> {
       int accepted = 0;
       int duplicates = 0;
+      int erased = 0;
       for (CompletableFuture<Customer.Recorded> c : confirmations) {
         accepted += c.join().accepted();
         duplicates += c.join().duplicates();
+        erased += c.join().refused();
       }
-      return new Outcome(byCustomer.size(), accepted, duplicates);
+      return new Outcome(byCustomer.size(), accepted, duplicates, erased);
     });
   }
 

@@ -74,7 +74,7 @@ public final class IngestRoutes extends AllDirectives {
                   return onSuccess(recorder.record(parsed.events()), outcome -> {
                     sample.stop(metrics.ingestTimer());
                     metrics.recorded(outcome.accepted(), outcome.duplicates());
-                    return complete(StatusCodes.OK, new Acknowledged(true, outcome.accepted(), outcome.duplicates(), parsed.rejected()),
+                    return complete(StatusCodes.OK, new Acknowledged(true, outcome.accepted(), outcome.duplicates(), outcome.erased(), parsed.rejected()),
                         JsonSupport.json());
                   });
                 })))))));
@@ -112,10 +112,17 @@ public final class IngestRoutes extends AllDirectives {
 
   /**
    * The answer to a request whose events are in the journal: those newly recorded, those already
-   * there (retries), and the events of a batch that were refused, each with its index and reason.
+   * there (retries), those of customers erased with later events refused (not recorded, shown only
+   * when there are some), and the events of a batch that were refused, each with its index and reason.
    */
   @JsonInclude(JsonInclude.Include.NON_EMPTY)
-  public record Acknowledged(boolean success, int accepted, int duplicates, List<RejectedEvent> rejected) {
+  public record Acknowledged(boolean success, int accepted, int duplicates, int erased, List<RejectedEvent> rejected) {
+    @JsonInclude(JsonInclude.Include.NON_DEFAULT)
+    @Override
+    public int erased() {
+      return erased;
+    }
+
     @JsonInclude(JsonInclude.Include.ALWAYS)
     @Override
     public int accepted() {

@@ -372,11 +372,60 @@ public final class SegmentStore {
     }
     return read.thenApply(changes -> {
       List<SegmentChange> contiguous = new ArrayList<>();
+      long expected = after + 1;
       for (SegmentChange change : changes) {
-        if (change.position() != after + contiguous.size() + 1) break;
-        contiguous.add(change);
+        if (change.position() != expected) break;
+        expected++;
+        // An erased customer's change keeps its place (readers past it stay past it) and is not shown.
+        if (change.customerId() != null) contiguous.add(change);
       }
       return contiguous;
     });
+  }
+
+  // ---- erasure --------------------------------------------------------------------------------
+
+  /** Whether the customer is a member of any of {@code segments} on the read side. */
+  public CompletionStage<Boolean> isMemberOfAny(java.util.Collection<String> segments, String customerId) {
+    int bucket = bucketOf(customerId);
+    List<CompletableFuture<Set<String>>> reads = new ArrayList<>();
+    for (String segment : segments) reads.add(membersAmong(segment, bucket, List.of(customerId)).toCompletableFuture());
+    return CompletableFuture.allOf(reads.toArray(CompletableFuture[]::new))
+        .thenApply(v -> reads.stream().anyMatch(r -> !r.join().isEmpty()));
+  }
+
+  /**
+   * Erases a customer from the changes logs of {@code slice}: each of its logged transitions
+   * (found by key, under the days of their journal writes) keeps its position with nothing of the
+   * customer left in it, so readers neither stop at a gap nor see it; then its key rows go.
+   * Answers how many transitions were erased.
+   */
+  public CompletionStage<Integer> eraseChanges(String customerId, int slice, java.util.Collection<Integer> days) {
+    int bucket = bucketOf(customerId);
+    CompletionStage<Integer> erased = CompletableFuture.completedFuture(0);
+    for (int day : days) {
+      erased = erased.thenCompose(sofar -> loggedChanges(bucket, day, List.of(customerId)).thenCompose(logged -> {
+        Map<String, List<Long>> bySegment = new TreeMap<>();
+        logged.values().forEach(at -> bySegment.computeIfAbsent(at.segment(), k -> new ArrayList<>()).add(at.position()));
+        CompletionStage<Integer> segmentsDone = CompletableFuture.completedFuture(0);
+        for (Map.Entry<String, List<Long>> segment : bySegment.entrySet()) {
+          segmentsDone = segmentsDone.thenCompose(n -> changesAt(segment.getKey(), slice, segment.getValue()).thenCompose(rows -> {
+            List<CompletableFuture<Done>> redactions = new ArrayList<>();
+            rows.forEach((position, key) -> {
+              // A key row can point at a position another transition took (a crashed attempt): only its own rows go.
+              if (customerId.equals(key.customerId())) {
+                redactions.add(on(session.executeWrite("UPDATE " + keyspace + ".segment_change_log SET customer_id = null, seq_nr = null, "
+                    + "cause_values = null, cause_trigger = null WHERE segment = ? AND slice = ? AND part = ? AND position = ?",
+                    segment.getKey(), slice, position / LOG_PARTITION_ROWS, position)));
+              }
+            });
+            return CompletableFuture.allOf(redactions.toArray(CompletableFuture[]::new)).thenApply(v -> n + redactions.size());
+          }));
+        }
+        return segmentsDone.thenCompose(n -> on(session.executeWrite("DELETE FROM " + keyspace
+            + ".segment_change_keys WHERE bucket = ? AND day = ? AND customer_id = ?", bucket, day, customerId)).thenApply(d -> sofar + n));
+      }));
+    }
+    return erased;
   }
 }

@@ -63,12 +63,14 @@ public record CustomerHistory(String customerId, List<Entry> entries) {
     return JournalFacts.batches(entries.stream().map(Entry::event).toList(), null);
   }
 
-  /** The customer this one was merged into, or null. */
+  /** The customer this one was merged into, or null (never merged, or erased since). */
   public String mergedInto() {
+    String target = null;
     for (Entry entry : entries) {
-      if (entry.event() instanceof Customer.MergedInto m) return m.target();
+      if (entry.event() instanceof Customer.MergedInto m) target = m.target();
+      else if (entry.event() instanceof Customer.Erased) target = null;
     }
-    return null;
+    return target;
   }
 
   /** The memberships the journal's transitions leave the customer in: segment -> instant entered. */
@@ -88,7 +90,8 @@ public record CustomerHistory(String customerId, List<Entry> entries) {
       Instant next = entry.event() instanceof Customer.EventsRecorded e ? e.recordedAt()
           : entry.event() instanceof Customer.SegmentEntered e ? e.at()
           : entry.event() instanceof Customer.SegmentExited e ? e.at()
-          : entry.event() instanceof Customer.MergedInto e ? e.recordedAt() : null;
+          : entry.event() instanceof Customer.MergedInto e ? e.recordedAt()
+          : entry.event() instanceof Customer.Erased e ? e.recordedAt() : null;
       if (next != null && (at == null || next.isAfter(at))) at = next;
     }
     return at;
@@ -102,7 +105,10 @@ public record CustomerHistory(String customerId, List<Entry> entries) {
     Instant at = evaluatedAt();
     // A merged customer's memberships ended with the merge (its facts are the other's).
     if (at == null || mergedInto() != null) return Map.of();
-    Map<String, Membership> evaluated = new TreeMap<>(engine.evaluate(profile(settings), at));
+    Profile profile = profile(settings);
+    // Nothing of its own (erased, or every fact merged away): the entity holds no membership either.
+    if (profile.isEmpty()) return Map.of();
+    Map<String, Membership> evaluated = new TreeMap<>(engine.evaluate(profile, at));
     // A stored definition's version counts once the customer adopted it (a backfill may not have reached it yet).
     java.util.Set<String> adopted = adoptedDefinitions();
     evaluated.keySet().removeIf(segment -> segment.indexOf('@') > 0 && !adopted.contains(segment));

@@ -10,13 +10,15 @@ final class JournalFacts {
   private JournalFacts() {}
 
   /**
-   * The batches recorded at or before {@code knownAt} (all when null), unless the customer was
-   * merged into another by then: its facts are that customer's since (its journal ends there).
+   * The batches recorded at or before {@code knownAt} (all when null) after the last merge into
+   * another customer or erasure known by then: a merged customer's facts are the other's, an
+   * erased one's are gone (its deletion may still be under way).
    */
   static List<Customer.EventsRecorded> batches(List<?> journalEvents, Instant knownAt) {
     List<Customer.EventsRecorded> batches = new ArrayList<>();
     for (Object event : journalEvents) {
-      if (event instanceof Customer.MergedInto merged && (knownAt == null || !merged.recordedAt().isAfter(knownAt))) return List.of();
+      Instant endedAt = event instanceof Customer.MergedInto m ? m.recordedAt() : event instanceof Customer.Erased e ? e.recordedAt() : null;
+      if (endedAt != null && (knownAt == null || !endedAt.isAfter(knownAt))) batches.clear();
       if (event instanceof Customer.EventsRecorded recorded && (knownAt == null || !recorded.recordedAt().isAfter(knownAt))) {
         batches.add(recorded);
       }

@@ -9,6 +9,8 @@ import com.typesafe.config.Config;
 import io.segmentd.customer.Customer;
 import io.segmentd.customer.CustomerSettings;
 import io.segmentd.customer.ShardedIdentities;
+import io.segmentd.erasure.CustomerErasure;
+import io.segmentd.erasure.ErasureRoutes;
 import io.segmentd.customer.ReevaluationScheduler;
 import io.segmentd.expiry.CassandraReevaluationSchedule;
 import io.segmentd.expiry.ReevaluationWaker;
@@ -131,12 +133,14 @@ public final class SegmentdNode implements AutoCloseable {
           clock, metrics, system);
       CustomerJournal journal = new CustomerJournal(system, customerSettings.engines(), customerSettings.profile());
       CustomerRoutes customers = new CustomerRoutes(sharding, journal, auth, askTimeout, clock, directory);
+      ErasureRoutes erasure = new ErasureRoutes(new CustomerErasure(system, session, segmentd.getString("cassandra.keyspace"), store, journal,
+          CustomerErasure.Settings.fromConfig(segmentd.getConfig("erasure")), askTimeout, slices), auth);
       SegmentRoutes segments = new SegmentRoutes(system, store, directory, segmentd.getConfig("segments"), lag,
           new ReadSideCheck(system, store, slices, askTimeout), auth,
           new SegmentChangesFeed(system, store, slices, readSide.getDuration("changes-poll-interval")),
           readSide.getInt("max-page-size"));
       ErrorHandling errors = new ErrorHandling();
-      Route routes = errors.handled(errors.concat(ingest.routes(), bulkImport.routes(), customers.routes(), definitions.routes().routes(), segments.routes(), metrics.route(),
+      Route routes = errors.handled(errors.concat(ingest.routes(), bulkImport.routes(), customers.routes(), erasure.routes(), definitions.routes().routes(), segments.routes(), metrics.route(),
           new io.segmentd.http.ApiDocs().route()));
 
       var server = Http.get(system).newServerAt(http.getString("interface"), http.getInt("port"));

@@ -97,8 +97,78 @@ class ClusterIntegrationTest {
     }
   }
 
+  /** The node whose shard region hosts {@code customerId}'s entity (sharding's default: hash modulo 1,000 shards). */
+  private int nodeOf(String customerId) {
+    String shard = Integer.toString(Math.abs(customerId.hashCode() % 1000));
+    for (int node : List.of(1, 2, 3)) {
+      if (cluster.shards(node, "Customer").containsKey(shard)) return node;
+    }
+    throw new AssertionError("no node hosts shard " + shard + " of " + customerId);
+  }
+
   @Test
   @Order(2)
+  void anIdentifyMergesCustomersLivingOnDifferentNodesWhileBothReceiveEvents() throws Exception {
+    Instant t = Instant.now().minus(2, ChronoUnit.DAYS);
+    List<String[]> pairs = new ArrayList<>();
+    for (int p = 0; p < 40 && pairs.size() < 4; p++) {
+      String anon = "x-anon-" + p;
+      String known = "x-user-" + p;
+      for (String[] customer : List.of(new String[] {"anonymousId", anon}, new String[] {"userId", known})) {
+        assertEquals(200, cluster.api(1).post("/v1/track", """
+            {"%s": "%s", "event": "Order Completed", "messageId": "%s-o", "timestamp": "%s",
+             "properties": {"order_id": "%s-o", "revenue": 10}}""".formatted(customer[0], customer[1], customer[1], t, customer[1])).status());
+      }
+      if (nodeOf(anon) != nodeOf(known)) pairs.add(new String[] {anon, known});
+    }
+    assertEquals(4, pairs.size(), "pairs of customers on different nodes");
+    var senders = java.util.concurrent.Executors.newFixedThreadPool(4);
+    try {
+      List<java.util.concurrent.Future<?>> sent = new ArrayList<>();
+      for (String[] pair : pairs) {
+        for (int sideIndex = 0; sideIndex < 2; sideIndex++) {
+          int side = sideIndex;
+          String field = side == 0 ? "anonymousId" : "userId";
+          String id = pair[side];
+          ApiClient api = cluster.api(side == 0 ? 2 : 3);
+          sent.add(senders.submit(() -> {
+            for (int i = 0; i < 20; i++) {
+              ApiClient.Response r = api.post("/v1/track", """
+                  {"%s": "%s", "event": "Product Viewed", "messageId": "%s-v-%d", "timestamp": "%s"}"""
+                  .formatted(field, id, id, i, t.plusSeconds(60 + i)));
+              assertEquals(200, r.status(), r.body());
+              if (side == 1 && i == 5) {
+                ApiClient.Response identify = cluster.api(1).post("/v1/identify", """
+                    {"userId": "%s", "anonymousId": "%s", "messageId": "%s-identify", "timestamp": "%s"}"""
+                    .formatted(pair[1], pair[0], pair[1], t.plusSeconds(30)));
+                assertEquals(200, identify.status(), identify.body());
+              }
+            }
+          }));
+        }
+      }
+      for (var f : sent) f.get();
+    } finally {
+      senders.shutdown();
+    }
+    for (String[] pair : pairs) {
+      Set<String> answers = new HashSet<>();
+      for (int node = 1; node <= 3; node++) {
+        for (String id : pair) {
+          JsonNode profile = cluster.api(node).get("/v1/customers/" + id).json();
+          assertEquals(pair[1], profile.get("customerId").asText());
+          assertEquals(2 + 40 + 1, profile.get("eventCount").asInt(), profile.toString());
+          assertEquals(2, profile.get("purchasing").get("orders").asInt());
+          assertEquals("[\"" + pair[0] + "\"]", profile.get("aliases").toString());
+          answers.add(profile.toString());
+        }
+      }
+      assertEquals(1, answers.size(), "every node answers the same for both ids: " + answers);
+    }
+  }
+
+  @Test
+  @Order(3)
   void aSegmentDefinedThroughOneNodeIsBackfilledOnEveryNodeAndAnsweredByAll() throws Exception {
     String segment = "custom:spread-buyers";
     java.net.http.HttpResponse<String> put = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
@@ -130,7 +200,7 @@ class ClusterIntegrationTest {
   }
 
   @Test
-  @Order(3)
+  @Order(4)
   void theLargestRequestForOneCustomerCrossesNodes() {
     // One customer's share of a request travels to its node as one remoting message.
     String padding = "x".repeat(900);
@@ -160,7 +230,7 @@ class ClusterIntegrationTest {
   }
 
   @Test
-  @Order(4)
+  @Order(5)
   void aWindowEdgeThatPassesWhileItsNodeIsDeadIsStampedWithItsExactInstant() {
     // Customers whose entity and whose slice's waker live on the same node: that node is killed.
     Instant pinged = Instant.now().truncatedTo(ChronoUnit.MILLIS);
@@ -215,7 +285,7 @@ class ClusterIntegrationTest {
   }
 
   @Test
-  @Order(5)
+  @Order(6)
   void noAcknowledgedEventIsLostWhileNodesJoinLeaveDieAndRestart() throws Exception {
     RetryingLoad load = new RetryingLoad(() -> cluster.liveNodes().stream().map(cluster::api).toList(), "load", 150, 4);
     ChangesFollower follower = new ChangesFollower("engagement:occasional");

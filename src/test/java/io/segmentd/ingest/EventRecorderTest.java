@@ -58,7 +58,7 @@ class EventRecorderTest {
     confirm("c");
     assertFalse(first.toCompletableFuture().isDone());
     confirm("d");
-    assertEquals(new EventRecorder.Outcome(4, 4, 0), first.toCompletableFuture().get());
+    assertEquals(new EventRecorder.Outcome(4, 4, 0, 0), first.toCompletableFuture().get());
     assertEquals(0, recorder.inFlight());
     assertEquals(0, recorder.queued());
   }

@@ -62,6 +62,11 @@ public final class ApiClient {
         .header("Authorization", "Bearer dev-read-token").GET().build());
   }
 
+  /** A DELETE with this bearer token. */
+  public Response delete(String path, String token) {
+    return send(HttpRequest.newBuilder(URI.create(base + path)).header("Authorization", "Bearer " + token).DELETE().build());
+  }
+
   public Response putForm(String url, String form) {
     return send(HttpRequest.newBuilder(URI.create(url))
         .header("Content-Type", "application/x-www-form-urlencoded")

@@ -68,6 +68,11 @@ public final class JournalReader implements AutoCloseable {
     return new java.util.TreeSet<>(history(customerId).evaluate(settings.engine(), settings.profile()).keySet());
   }
 
+  /** The rows a query of this keyspace gives ({@code %s} stands for the keyspace). */
+  public List<Row> select(String cql, Object... args) throws Exception {
+    return session.selectAll(cql.replace("%s", keyspace), args).toCompletableFuture().get(60, TimeUnit.SECONDS);
+  }
+
   /** Each journal row's writer, in sequence order: {@code [sequenceNr, writerUuid]}. */
   public List<Object[]> writers(String customerId) throws Exception {
     List<Row> rows = session.selectAll("SELECT sequence_nr, writer_uuid FROM " + keyspace + ".messages WHERE persistence_id = ? AND partition_nr = 0",
