@@ -49,11 +49,19 @@ public final class ImportRoutes extends AllDirectives {
 
   /**
    * The answer: lines read (blank ones not counted), events newly recorded, retries already
-   * there, lines refused, the first of them; when the import stopped before the end, why.
+   * there, events of customers erased with later events refused (shown only when there are
+   * some), lines refused, the first of them; when the import stopped before the end, why.
    */
   @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
-  public record Summary(boolean success, long lines, long accepted, long duplicates, long rejected, List<LineError> errors, String detail) {
-    static final Summary EMPTY = new Summary(true, 0, 0, 0, 0, List.of(), null);
+  public record Summary(boolean success, long lines, long accepted, long duplicates, long erased, long rejected, List<LineError> errors,
+                        String detail) {
+    static final Summary EMPTY = new Summary(true, 0, 0, 0, 0, 0, List.of(), null);
+
+    @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_DEFAULT)
+    @Override
+    public long erased() {
+      return erased;
+    }
 
     Summary plus(Chunk chunk, int maxErrors) {
       List<LineError> listed = errors;
@@ -63,16 +71,16 @@ public final class ImportRoutes extends AllDirectives {
         listed = List.copyOf(listed);
       }
       return new Summary(true, lines + chunk.lines(), accepted + chunk.accepted(), duplicates + chunk.duplicates(),
-          rejected + chunk.errors().size(), listed, null);
+          erased + chunk.erased(), rejected + chunk.errors().size(), listed, null);
     }
 
     Summary failed(String why) {
-      return new Summary(false, lines, accepted, duplicates, rejected, errors, why);
+      return new Summary(false, lines, accepted, duplicates, erased, rejected, errors, why);
     }
   }
 
   /** What one chunk of lines came to. */
-  record Chunk(long lines, long accepted, long duplicates, List<LineError> errors) {}
+  record Chunk(long lines, long accepted, long duplicates, long erased, List<LineError> errors) {}
 
   private final SegmentPayloadParser parser;
   private final EventRecorder recorder;
@@ -138,10 +146,10 @@ public final class ImportRoutes extends AllDirectives {
       }
     }
     long lineCount = counted;
-    if (events.isEmpty()) return CompletableFuture.completedFuture(new Chunk(lineCount, 0, 0, errors));
+    if (events.isEmpty()) return CompletableFuture.completedFuture(new Chunk(lineCount, 0, 0, 0, errors));
     return attempt(events, 0).thenApply(outcome -> {
       metrics.recorded(outcome.accepted(), outcome.duplicates());
-      return new Chunk(lineCount, outcome.accepted(), outcome.duplicates(), errors);
+      return new Chunk(lineCount, outcome.accepted(), outcome.duplicates(), outcome.erased(), errors);
     });
   }
 

@@ -116,8 +116,8 @@ class ClusterIntegrationTest {
       String known = "x-user-" + p;
       for (String[] customer : List.of(new String[] {"anonymousId", anon}, new String[] {"userId", known})) {
         assertEquals(200, cluster.api(1).post("/v1/track", """
-            {"%s": "%s", "event": "Order Completed", "messageId": "%s-o", "timestamp": "%s",
-             "properties": {"order_id": "%s-o", "revenue": 10}}""".formatted(customer[0], customer[1], customer[1], t, customer[1])).status());
+            {"%s": "%s", "event": "Product Added", "messageId": "%s-o", "timestamp": "%s",
+             "properties": {"product_id": "%s-p"}}""".formatted(customer[0], customer[1], customer[1], t, customer[1])).status());
       }
       if (nodeOf(anon) != nodeOf(known)) pairs.add(new String[] {anon, known});
     }
@@ -158,8 +158,8 @@ class ClusterIntegrationTest {
           JsonNode profile = cluster.api(node).get("/v1/customers/" + id).json();
           assertEquals(pair[1], profile.get("customerId").asText());
           assertEquals(2 + 40 + 1, profile.get("eventCount").asInt(), profile.toString());
-          assertEquals(2, profile.get("purchasing").get("orders").asInt());
           assertEquals("[\"" + pair[0] + "\"]", profile.get("aliases").toString());
+          ((com.fasterxml.jackson.databind.node.ObjectNode) profile).remove("asOf");
           answers.add(profile.toString());
         }
       }

@@ -85,6 +85,7 @@ class AuthIntegrationTest {
       new Endpoint("DELETE", "/v1/segments/custom:authed", Kind.ADMIN, null),
       new Endpoint("POST", "/v1/segments/custom:authed/preview", Kind.ADMIN, "{\"rule\": \"not a rule\"}"),
       new Endpoint("POST", "/v1/read-side/rebuild", Kind.ADMIN, null),
+      new Endpoint("DELETE", "/v1/customers/authed-erased", Kind.ADMIN, null),
       new Endpoint("GET", "/metrics", Kind.PUBLIC, null));
 
   @BeforeAll
