@@ -473,7 +473,12 @@ public final class Customer
             Effect().reply(command.replyTo(), StatusReply.success(new Recorded(0, 0, command.events().size()))))
         .onCommand(Absorb.class, (state, command) -> Effect().reply(command.replyTo(),
             StatusReply.success(new Identity(customerId, Set.of(), "'" + customerId + "' was erased"))))
-        .onCommand(Seal.class, (state, command) -> Effect().reply(command.replyTo(), StatusReply.success(new Sealed(false, customerId))));
+        .onCommand(Seal.class, (state, command) -> Effect().reply(command.replyTo(), StatusReply.success(new Sealed(false, customerId))))
+        .onCommand(HandedOver.class, (state, command) -> {
+          // A merge under way when the customer was erased: the erased id takes nothing over.
+          answerAbsorbing(command.alias(), StatusReply.success(new Identity(customerId, Set.of(), "'" + customerId + "' was erased")));
+          return Effect().noReply();
+        });
     builder.forAnyState()
         .onCommand(RecordEvents.class, (state, command) -> whenReady(() -> onRecordEvents(state, command)))
         .onCommand(GetProfile.class, (state, command) -> whenReady(() -> onGetProfile(state, command)))

@@ -271,7 +271,10 @@ class ClusterIntegrationTest {
 
     int other = survivors.iterator().next();
     Awaitility.await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
-      JsonNode history = cluster.api(other).get("/v1/customers/" + customer + "/history?order=recorded").json();
+      // The id is resolved by its entity (merges): unavailable until its shard has moved to a survivor.
+      ApiClient.Response answer = cluster.api(other).get("/v1/customers/" + customer + "/history?order=recorded");
+      assertEquals(200, answer.status(), answer.body());
+      JsonNode history = answer.json();
       List<String> exits = new ArrayList<>();
       for (JsonNode t : history.get("transitions")) {
         if (t.get("segment").asText().equals("custom:just-pinged") && t.get("direction").asText().equals("exited")) {
