@@ -10,6 +10,10 @@ import io.segmentd.customer.Customer;
 import io.segmentd.customer.CustomerSettings;
 import io.segmentd.customer.ShardedIdentities;
 import io.segmentd.erasure.CustomerErasure;
+import io.segmentd.insights.InsightsRoutes;
+import io.segmentd.insights.JourneyTransitions;
+import io.segmentd.segmentation.JourneyFamily;
+import java.util.List;
 import io.segmentd.erasure.ErasureRoutes;
 import io.segmentd.customer.ReevaluationScheduler;
 import io.segmentd.expiry.CassandraReevaluationSchedule;
@@ -139,8 +143,12 @@ public final class SegmentdNode implements AutoCloseable {
           new ReadSideCheck(system, store, slices, askTimeout), auth,
           new SegmentChangesFeed(system, store, slices, readSide.getDuration("changes-poll-interval")),
           readSide.getInt("max-page-size"));
+      List<String> journeyStages = JourneyFamily.fromConfig(segmentd.getConfig("segments.journey")).stages().stream()
+          .map(JourneyFamily.Stage::name).toList();
+      InsightsRoutes insights = new InsightsRoutes(new JourneyTransitions(store, slices, journeyStages), directory, auth, clock,
+          InsightsRoutes.Settings.fromConfig(segmentd.getConfig("insights")), system.executionContext());
       ErrorHandling errors = new ErrorHandling();
-      Route routes = errors.handled(errors.concat(ingest.routes(), bulkImport.routes(), customers.routes(), erasure.routes(), definitions.routes().routes(), segments.routes(), metrics.route(),
+      Route routes = errors.handled(errors.concat(ingest.routes(), bulkImport.routes(), customers.routes(), erasure.routes(), insights.routes(), definitions.routes().routes(), segments.routes(), metrics.route(),
           new io.segmentd.http.ApiDocs().route()));
 
       var server = Http.get(system).newServerAt(http.getString("interface"), http.getInt("port"));

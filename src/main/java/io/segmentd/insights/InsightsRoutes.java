@@ -1,0 +1,94 @@
+package io.segmentd.insights;
+
+import com.typesafe.config.Config;
+import io.segmentd.http.ApiError;
+import io.segmentd.http.Auth;
+import io.segmentd.http.InvalidRequest;
+import io.segmentd.http.JsonSupport;
+import io.segmentd.query.SegmentDirectory;
+import java.time.Clock;
+import java.time.DateTimeException;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+import org.apache.pekko.http.javadsl.model.StatusCodes;
+import org.apache.pekko.http.javadsl.server.AllDirectives;
+import org.apache.pekko.http.javadsl.server.Route;
+
+/**
+ * The marketer's questions (read token): {@code GET /v1/insights/journey?from=&to=[&segment=][&horizon=]}:
+ * flows between journey stages, conversion within a horizon, time in each stage, stalls and weekly cohorts.
+ */
+public final class InsightsRoutes extends AllDirectives {
+  private final JourneyTransitions journey;
+  private final SegmentDirectory directory;
+  private final Auth auth;
+  private final Clock clock;
+  private final Settings settings;
+  private final Executor executor;
+
+  /** {@code segmentd.insights}. */
+  public record Settings(Duration journeyHorizon, Duration journeyPeriod) {
+    public static Settings fromConfig(Config insights) {
+      return new Settings(insights.getDuration("journey.horizon"), insights.getDuration("journey.period"));
+    }
+  }
+
+  public InsightsRoutes(JourneyTransitions journey, SegmentDirectory directory, Auth auth, Clock clock, Settings settings, Executor executor) {
+    this.journey = journey;
+    this.directory = directory;
+    this.auth = auth;
+    this.clock = clock;
+    this.settings = settings;
+    this.executor = executor;
+  }
+
+  public Route routes() {
+    return pathPrefix("v1", () -> pathPrefix("insights", () -> get(() -> auth.withReadToken(() -> concat(
+        path("journey", () -> parameterOptional("from", from -> parameterOptional("to", to -> parameterOptional("segment", segment ->
+            parameterOptional("horizon", horizon -> journey(from, to, segment, horizon)))))))))));
+  }
+
+  private Route journey(Optional<String> fromText, Optional<String> toText, Optional<String> segment, Optional<String> horizonText) {
+    Instant to = toText.map(t -> instant("to", t)).orElseGet(clock::instant);
+    Instant from = fromText.map(t -> instant("from", t)).orElseGet(() -> to.minus(settings.journeyPeriod()));
+    if (!from.isBefore(to)) throw new InvalidRequest("invalid_parameter", "from " + from + " is not before to " + to);
+    Duration horizon = horizonText.map(InsightsRoutes::duration).orElse(settings.journeyHorizon());
+    Optional<String> key = segment.flatMap(directory::readSideKey);
+    if (segment.isPresent() && key.isEmpty()) {
+      return complete(StatusCodes.NOT_FOUND, new ApiError("not_found", "no segment '" + segment.get() + "'; GET /v1/segments lists them"),
+          JsonSupport.json());
+    }
+    CompletionStage<List<JourneyAnalytics.Transition>> transitions = io.segmentd.common.Stages.on(journey.all(), executor);
+    CompletionStage<List<JourneyAnalytics.Transition>> restricted = key.isEmpty() ? transitions
+        : transitions.thenCombine(io.segmentd.common.Stages.on(journey.members(key.get()), executor),
+            (all, members) -> all.stream().filter(t -> members.contains(t.customerId())).toList());
+    CompletableFuture<JourneyAnalytics.Report> report = restricted.toCompletableFuture()
+        .thenApplyAsync(list -> JourneyAnalytics.of(list, journey.stages(), from, to, horizon), executor);
+    return onSuccess(report, r -> complete(StatusCodes.OK, r, JsonSupport.json()));
+  }
+
+  private static Instant instant(String parameter, String text) {
+    try {
+      return OffsetDateTime.parse(text).toInstant();
+    } catch (DateTimeException e) {
+      throw new InvalidRequest("invalid_parameter", parameter + " '" + text + "' is not an ISO-8601 date-time with an offset, such as 2011-06-30T00:00:00Z");
+    }
+  }
+
+  /** A horizon in days ({@code 30d}) or ISO-8601 ({@code P30D}). */
+  private static Duration duration(String text) {
+    try {
+      Duration d = text.matches("\\d{1,5}d") ? Duration.ofDays(Long.parseLong(text.substring(0, text.length() - 1))) : Duration.parse(text);
+      if (d.isNegative() || d.isZero()) throw new InvalidRequest("invalid_parameter", "horizon '" + text + "' must be positive");
+      return d;
+    } catch (java.time.format.DateTimeParseException e) {
+      throw new InvalidRequest("invalid_parameter", "horizon '" + text + "' is neither days (30d) nor ISO-8601 (P30D)");
+    }
+  }
+}

@@ -1,0 +1,125 @@
+package io.segmentd.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.segmentd.testing.ApiClient;
+import io.segmentd.testing.CassandraExtension;
+import io.segmentd.testing.LocalCassandra;
+import io.segmentd.testing.MutableClock;
+import io.segmentd.testing.TestNodes;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** The insights API through a real node, over histories whose answers are known exactly. */
+@ExtendWith(CassandraExtension.class)
+class InsightsIntegrationTest {
+  /** A Monday. */
+  private static final Instant D0 = Instant.parse("2024-01-01T00:00:00Z");
+  private static final MutableClock clock = new MutableClock(day(40));
+  private static SegmentdNode node;
+  private static ApiClient api;
+
+  private static Instant day(int n) {
+    return D0.plus(Duration.ofDays(n));
+  }
+
+  @BeforeAll
+  static void start(LocalCassandra cassandra) {
+    node = SegmentdNode.start(TestNodes.config(cassandra.contactPoint(), "it_insights", LocalCassandra.freePort(),
+        Map.of("segmentd.segments.journey.lapsed-after", "10d", "segmentd.ingest.earliest-event-time", "2000-01-01T00:00:00Z")), clock);
+    api = new ApiClient(node.httpPort());
+    // Each history in one batch, in order: the customer persists every change at its own event time.
+    history("j1", "page:Home", 1, "Product Viewed", 3, "Product Added", 4, "Order Completed", 10);
+    history("j2", "page:Home", 1, "Product Viewed", 2);
+    history("j3", "page:Home", 8, "Product Viewed", 25);
+    Awaitility.await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+        assertEquals(3, api.get("/v1/insights/journey?from=" + day(0) + "&to=" + day(30)).json().get("customers").asInt()));
+  }
+
+  @AfterAll
+  static void stop() {
+    if (node != null) node.close();
+  }
+
+  private static void history(String customer, Object... eventsAndDays) {
+    List<String> events = new ArrayList<>();
+    for (int i = 0; i < eventsAndDays.length; i += 2) {
+      String what = (String) eventsAndDays[i];
+      Instant at = day((Integer) eventsAndDays[i + 1]);
+      String id = customer + "-" + i;
+      events.add(what.startsWith("page:")
+          ? """
+            {"type": "page", "userId": "%s", "name": "%s", "messageId": "%s", "timestamp": "%s"}""".formatted(customer, what.substring(5), id, at)
+          : """
+            {"type": "track", "userId": "%s", "event": "%s", "messageId": "%s", "timestamp": "%s",
+             "properties": {"order_id": "%s", "revenue": 10}}""".formatted(customer, what, id, at, id));
+    }
+    ApiClient.Response r = api.post("/v1/batch", "{\"batch\": [" + String.join(",", events) + "]}");
+    assertEquals(200, r.status(), r.body());
+  }
+
+  private static JsonNode journey(String query) {
+    ApiClient.Response r = api.get("/v1/insights/journey?from=" + day(0) + "&to=" + day(30) + "&horizon=7d" + query);
+    assertEquals(200, r.status(), r.body());
+    return r.json();
+  }
+
+  @Test
+  void journeyFlowsConversionsStageTimesStallsAndCohortsAreExactlyThoseOfTheHistories() {
+    JsonNode j = journey("");
+    assertEquals(3, j.get("customers").asInt());
+    assertEquals("""
+        [{"from":"(start)","to":"awareness","moves":3,"customers":3},\
+        {"from":"awareness","to":"consideration","moves":2,"customers":2},\
+        {"from":"awareness","to":"lapsed","moves":1,"customers":1},\
+        {"from":"consideration","to":"decision","moves":1,"customers":1},\
+        {"from":"consideration","to":"lapsed","moves":1,"customers":1},\
+        {"from":"decision","to":"customer","moves":1,"customers":1},\
+        {"from":"customer","to":"lapsed","moves":1,"customers":1},\
+        {"from":"lapsed","to":"consideration","moves":1,"customers":1}]""", j.get("flows").toString());
+    assertEquals("""
+        [{"stage":"awareness","next":"consideration","entered":3,"converted":2,"rate":0.6666666666666666},\
+        {"stage":"consideration","next":"decision","entered":3,"converted":1,"rate":0.3333333333333333},\
+        {"stage":"decision","next":"customer","entered":1,"converted":1,"rate":1.0},\
+        {"stage":"customer","next":"repeat","entered":1,"converted":0,"rate":0.0},\
+        {"stage":"repeat","next":"advocate","entered":0,"converted":0,"rate":null}]""", j.get("conversions").toString());
+    assertEquals("""
+        [{"stage":"awareness","completed":3,"open":0,"medianDays":2.0,"p90Days":10.0,"exitsToLapsed":1,"lapsedShare":0.3333333333333333},\
+        {"stage":"consideration","completed":3,"open":0,"medianDays":10.0,"p90Days":10.0,"exitsToLapsed":2,"lapsedShare":0.6666666666666666},\
+        {"stage":"decision","completed":1,"open":0,"medianDays":6.0,"p90Days":6.0,"exitsToLapsed":0,"lapsedShare":0.0},\
+        {"stage":"customer","completed":1,"open":0,"medianDays":10.0,"p90Days":10.0,"exitsToLapsed":1,"lapsedShare":1.0},\
+        {"stage":"repeat","completed":0,"open":0,"medianDays":null,"p90Days":null,"exitsToLapsed":0,"lapsedShare":null},\
+        {"stage":"advocate","completed":0,"open":0,"medianDays":null,"p90Days":null,"exitsToLapsed":0,"lapsedShare":null},\
+        {"stage":"lapsed","completed":1,"open":2,"medianDays":7.0,"p90Days":7.0,"exitsToLapsed":0,"lapsedShare":0.0}]""",
+        j.get("stages").toString());
+    assertEquals("[\"consideration\",\"customer\",\"awareness\",\"decision\"]", j.get("stalls").toString());
+    assertEquals("""
+        [{"week":"2024-01-01","customers":2,"reached":{"awareness":2,"consideration":2,"decision":1,"customer":1,"repeat":0,"advocate":0,"lapsed":2}},\
+        {"week":"2024-01-08","customers":1,"reached":{"awareness":1,"consideration":1,"decision":0,"customer":0,"repeat":0,"advocate":0,"lapsed":1}}]""",
+        j.get("cohorts").toString());
+  }
+
+  @Test
+  void journeyRestrictedToASegmentCountsOnlyItsMembers() {
+    JsonNode restricted = journey("&segment=loyalty:one-time");
+    assertEquals(1, restricted.get("customers").asInt(), restricted.toString());
+    assertEquals("""
+        [{"from":"(start)","to":"awareness","moves":1,"customers":1},\
+        {"from":"awareness","to":"consideration","moves":1,"customers":1},\
+        {"from":"consideration","to":"decision","moves":1,"customers":1},\
+        {"from":"decision","to":"customer","moves":1,"customers":1},\
+        {"from":"customer","to":"lapsed","moves":1,"customers":1}]""", restricted.get("flows").toString());
+    assertEquals(404, api.get("/v1/insights/journey?segment=nope:nothing").status());
+    assertEquals(400, api.get("/v1/insights/journey?from=2024-02-01T00:00:00Z&to=2024-01-01T00:00:00Z").status());
+    assertEquals(400, api.get("/v1/insights/journey?horizon=soon").status());
+  }
+}
