@@ -18,14 +18,17 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.server.AllDirectives;
+import org.apache.pekko.http.javadsl.server.PathMatchers;
 import org.apache.pekko.http.javadsl.server.Route;
 
 /**
  * The marketer's questions (read token): {@code GET /v1/insights/journey?from=&to=[&segment=][&horizon=]}:
- * flows between journey stages, conversion within a horizon, time in each stage, stalls and weekly cohorts.
+ * flows between journey stages, conversion within a horizon, time in each stage, stalls and weekly cohorts;
+ * {@code GET /v1/insights/segments/{id}/profile}: what a segment's members share compared with everyone.
  */
 public final class InsightsRoutes extends AllDirectives {
   private final JourneyTransitions journey;
+  private final SegmentProfiles profiles;
   private final SegmentDirectory directory;
   private final Auth auth;
   private final Clock clock;
@@ -33,14 +36,18 @@ public final class InsightsRoutes extends AllDirectives {
   private final Executor executor;
 
   /** {@code segmentd.insights}. */
-  public record Settings(Duration journeyHorizon, Duration journeyPeriod) {
+  public record Settings(Duration journeyHorizon, Duration journeyPeriod, int profileSampleSize, int profileMinMembers,
+                         int profileParallelism) {
     public static Settings fromConfig(Config insights) {
-      return new Settings(insights.getDuration("journey.horizon"), insights.getDuration("journey.period"));
+      return new Settings(insights.getDuration("journey.horizon"), insights.getDuration("journey.period"),
+          insights.getInt("profile.sample-size"), insights.getInt("profile.min-members"), insights.getInt("profile.parallelism"));
     }
   }
 
-  public InsightsRoutes(JourneyTransitions journey, SegmentDirectory directory, Auth auth, Clock clock, Settings settings, Executor executor) {
+  public InsightsRoutes(JourneyTransitions journey, SegmentProfiles profiles, SegmentDirectory directory, Auth auth, Clock clock,
+                        Settings settings, Executor executor) {
     this.journey = journey;
+    this.profiles = profiles;
     this.directory = directory;
     this.auth = auth;
     this.clock = clock;
@@ -51,7 +58,17 @@ public final class InsightsRoutes extends AllDirectives {
   public Route routes() {
     return pathPrefix("v1", () -> pathPrefix("insights", () -> get(() -> auth.withReadToken(() -> concat(
         path("journey", () -> parameterOptional("from", from -> parameterOptional("to", to -> parameterOptional("segment", segment ->
-            parameterOptional("horizon", horizon -> journey(from, to, segment, horizon)))))))))));
+            parameterOptional("horizon", horizon -> journey(from, to, segment, horizon)))))),
+        pathPrefix("segments", () -> pathPrefix(PathMatchers.segment(), id -> path("profile", () -> profile(id)))))))));
+  }
+
+  /** What the segment's members share compared with everyone. */
+  private Route profile(String id) {
+    Optional<String> key = directory.readSideKey(id);
+    if (key.isEmpty()) {
+      return complete(StatusCodes.NOT_FOUND, new ApiError("not_found", "no segment '" + id + "'; GET /v1/segments lists them"), JsonSupport.json());
+    }
+    return onSuccess(profiles.profile(id, key.get()), report -> complete(StatusCodes.OK, report, JsonSupport.json()));
   }
 
   private Route journey(Optional<String> fromText, Optional<String> toText, Optional<String> segment, Optional<String> horizonText) {

@@ -312,6 +312,12 @@ public final class SegmentStore {
         });
   }
 
+  /** Every member of one bucket of a segment: a uniform random subset of its members (buckets are by hash). */
+  public CompletionStage<List<String>> bucketMembers(String segment, int bucket) {
+    return on(session.selectAll("SELECT customer_id FROM " + keyspace + ".segment_members WHERE segment = ? AND bucket = ?", segment, bucket))
+        .thenApply(rows -> rows.stream().map(r -> r.getString("customer_id")).toList());
+  }
+
   /** Where a member walk stands: the bucket, and the last customer id returned in it. */
   record Position(int bucket, String after) {
     String encode() {

@@ -116,6 +116,13 @@ public final class CustomerJournal {
     });
   }
 
+  /** The customer's own facts in a journal (none of a customer merged away or erased). */
+  public static List<BehaviorEvent> facts(List<?> journalEvents) {
+    List<BehaviorEvent> facts = new ArrayList<>();
+    for (Customer.EventsRecorded recorded : JournalFacts.batches(journalEvents, null)) facts.addAll(recorded.events());
+    return facts;
+  }
+
   /** The profile of the facts in {@code journalEvents} that happened at or before {@code asOf}. */
   public static Profile fold(List<?> journalEvents, Instant asOf, ProfileSettings settings) {
     return fold(journalEvents, asOf, null, settings);

@@ -12,6 +12,7 @@ import io.segmentd.customer.ShardedIdentities;
 import io.segmentd.erasure.CustomerErasure;
 import io.segmentd.insights.InsightsRoutes;
 import io.segmentd.insights.JourneyTransitions;
+import io.segmentd.insights.SegmentProfiles;
 import io.segmentd.segmentation.JourneyFamily;
 import java.util.List;
 import io.segmentd.erasure.ErasureRoutes;
@@ -145,8 +146,12 @@ public final class SegmentdNode implements AutoCloseable {
           readSide.getInt("max-page-size"));
       List<String> journeyStages = JourneyFamily.fromConfig(segmentd.getConfig("segments.journey")).stages().stream()
           .map(JourneyFamily.Stage::name).toList();
-      InsightsRoutes insights = new InsightsRoutes(new JourneyTransitions(store, slices, journeyStages), directory, auth, clock,
-          InsightsRoutes.Settings.fromConfig(segmentd.getConfig("insights")), system.executionContext());
+      InsightsRoutes.Settings insightSettings = InsightsRoutes.Settings.fromConfig(segmentd.getConfig("insights"));
+      SegmentProfiles profiles = new SegmentProfiles(store, journal, session, segmentd.getString("cassandra.keyspace"), directory,
+          customerSettings::engine, customerSettings.profile(), clock, system.executionContext(), insightSettings.profileSampleSize(),
+          insightSettings.profileMinMembers(), insightSettings.profileParallelism());
+      InsightsRoutes insights = new InsightsRoutes(new JourneyTransitions(store, slices, journeyStages), profiles, directory, auth, clock,
+          insightSettings, system.executionContext());
       ErrorHandling errors = new ErrorHandling();
       Route routes = errors.handled(errors.concat(ingest.routes(), bulkImport.routes(), customers.routes(), erasure.routes(), insights.routes(), definitions.routes().routes(), segments.routes(), metrics.route(),
           new io.segmentd.http.ApiDocs().route()));

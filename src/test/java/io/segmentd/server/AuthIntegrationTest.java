@@ -82,6 +82,7 @@ class AuthIntegrationTest {
       new Endpoint("GET", "/v1/read-side/status", Kind.READ, null),
       new Endpoint("GET", "/v1/read-side/check", Kind.READ, null),
       new Endpoint("GET", "/v1/insights/journey", Kind.READ, null),
+      new Endpoint("GET", "/v1/insights/segments/loyalty:loyal/profile", Kind.READ, null),
       new Endpoint("PUT", "/v1/segments/custom:authed", Kind.ADMIN, "{\"rule\": \"not a rule\"}"),
       new Endpoint("DELETE", "/v1/segments/custom:authed", Kind.ADMIN, null),
       new Endpoint("POST", "/v1/segments/custom:authed/preview", Kind.ADMIN, "{\"rule\": \"not a rule\"}"),

@@ -1,6 +1,7 @@
 package io.segmentd.server;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.segmentd.testing.ApiClient;
@@ -106,6 +107,54 @@ class InsightsIntegrationTest {
         [{"week":"2024-01-01","customers":2,"reached":{"awareness":2,"consideration":2,"decision":1,"customer":1,"repeat":0,"advocate":0,"lapsed":2}},\
         {"week":"2024-01-08","customers":1,"reached":{"awareness":1,"consideration":1,"decision":0,"customer":0,"repeat":0,"advocate":0,"lapsed":1}}]""",
         j.get("cohorts").toString());
+  }
+
+  @Test
+  void aSegmentProfileFindsATraitPlantedInAKnownShareOfItsMembers() {
+    // 40 more customers after the journey's period: the first 20 order once (loyalty:one-time, with j1);
+    // "plan": "pro" is planted in 10 of those members and in 2 others.
+    StringBuilder batch = new StringBuilder("{\"batch\": [");
+    for (int c = 0; c < 40; c++) {
+      String id = "p-" + c;
+      if (c > 0) batch.append(',');
+      batch.append("""
+          {"type": "page", "userId": "%s", "name": "Home", "messageId": "%s-page", "timestamp": "%s"}""".formatted(id, id, day(31)));
+      if (c < 20) {
+        batch.append(",").append("""
+            {"type": "track", "userId": "%s", "event": "Order Completed", "messageId": "%s-order", "timestamp": "%s",
+             "properties": {"order_id": "%s-order", "revenue": 10}}""".formatted(id, id, day(32), id));
+      }
+      if (c < 10 || c == 20 || c == 21) {
+        batch.append(",").append("""
+            {"type": "identify", "userId": "%s", "messageId": "%s-identify", "timestamp": "%s", "traits": {"plan": "pro"}}"""
+            .formatted(id, id, day(33)));
+      }
+    }
+    assertEquals(200, api.post("/v1/batch", batch.append("]}").toString()).status());
+    Awaitility.await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+        assertEquals(21, api.get("/v1/segments/loyalty:one-time").json().get("count").asInt()));
+
+    ApiClient.Response answer = api.get("/v1/insights/segments/loyalty:one-time/profile");
+    assertEquals(200, answer.status(), answer.body());
+    JsonNode profile = answer.json();
+    assertEquals("{\"members\":21,\"membersSampled\":21,\"population\":43,\"populationSampled\":43,\"exact\":true}",
+        profile.get("sample").toString());
+    Map<String, JsonNode> byAttribute = new java.util.HashMap<>();
+    profile.get("attributes").forEach(a -> byAttribute.put(a.get("attribute").asText(), a));
+    JsonNode pro = byAttribute.get("trait:plan=pro");
+    assertEquals("trait", pro.get("kind").asText());
+    assertEquals(10, pro.get("inSegment").asLong());
+    assertEquals(10.0 / 21, pro.get("segmentShare").asDouble());
+    assertEquals(12, pro.get("overall").asLong());
+    assertEquals(12.0 / 43, pro.get("overallShare").asDouble());
+    assertEquals((10.0 / 21) / (12.0 / 43), pro.get("lift").asDouble());
+    assertTrue(pro.get("segmentShareLow").isNull(), "exact: no interval");
+    JsonNode ordered = byAttribute.get("event:Order Completed");
+    assertEquals(21, ordered.get("inSegment").asLong());
+    assertEquals(21, ordered.get("overall").asLong());
+    assertEquals(1.0 / (21.0 / 43), ordered.get("lift").asDouble());
+    assertEquals(null, byAttribute.get("segment:loyalty:one-time"), "not the segment itself");
+    assertEquals(404, api.get("/v1/insights/segments/nope:nothing/profile").status());
   }
 
   @Test
