@@ -24,11 +24,16 @@ import org.apache.pekko.http.javadsl.server.Route;
 /**
  * The marketer's questions (read token): {@code GET /v1/insights/journey?from=&to=[&segment=][&horizon=]}:
  * flows between journey stages, conversion within a horizon, time in each stage, stalls and weekly cohorts;
- * {@code GET /v1/insights/segments/{id}/profile}: what a segment's members share compared with everyone.
+ * {@code GET /v1/insights/segments/{id}/profile}: what a segment's members share compared with everyone;
+ * {@code GET /v1/insights/propensity/{target}[?top=N]}: the prospects most likely to enter a segment
+ * (a model trained by {@code POST /v1/insights/propensity/{target}/train}, admin), and
+ * {@code GET /v1/customers/{id}/propensity[?target=]}: one customer's probability and the features behind it.
  */
 public final class InsightsRoutes extends AllDirectives {
   private final JourneyTransitions journey;
   private final SegmentProfiles profiles;
+  private final Propensities propensities;
+  private final org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding sharding;
   private final SegmentDirectory directory;
   private final Auth auth;
   private final Clock clock;
@@ -37,17 +42,21 @@ public final class InsightsRoutes extends AllDirectives {
 
   /** {@code segmentd.insights}. */
   public record Settings(Duration journeyHorizon, Duration journeyPeriod, int profileSampleSize, int profileMinMembers,
-                         int profileParallelism) {
-    public static Settings fromConfig(Config insights) {
+                         int profileParallelism, String propensityTarget, Duration askTimeout) {
+    public static Settings fromConfig(Config insights, Duration askTimeout) {
       return new Settings(insights.getDuration("journey.horizon"), insights.getDuration("journey.period"),
-          insights.getInt("profile.sample-size"), insights.getInt("profile.min-members"), insights.getInt("profile.parallelism"));
+          insights.getInt("profile.sample-size"), insights.getInt("profile.min-members"), insights.getInt("profile.parallelism"),
+          insights.getString("propensity.default-target"), askTimeout);
     }
   }
 
-  public InsightsRoutes(JourneyTransitions journey, SegmentProfiles profiles, SegmentDirectory directory, Auth auth, Clock clock,
-                        Settings settings, Executor executor) {
+  public InsightsRoutes(JourneyTransitions journey, SegmentProfiles profiles, Propensities propensities,
+                        org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding sharding, SegmentDirectory directory, Auth auth,
+                        Clock clock, Settings settings, Executor executor) {
     this.journey = journey;
     this.profiles = profiles;
+    this.propensities = propensities;
+    this.sharding = sharding;
     this.directory = directory;
     this.auth = auth;
     this.clock = clock;
@@ -56,10 +65,60 @@ public final class InsightsRoutes extends AllDirectives {
   }
 
   public Route routes() {
-    return pathPrefix("v1", () -> pathPrefix("insights", () -> get(() -> auth.withReadToken(() -> concat(
-        path("journey", () -> parameterOptional("from", from -> parameterOptional("to", to -> parameterOptional("segment", segment ->
-            parameterOptional("horizon", horizon -> journey(from, to, segment, horizon)))))),
-        pathPrefix("segments", () -> pathPrefix(PathMatchers.segment(), id -> path("profile", () -> profile(id)))))))));
+    return pathPrefix("v1", () -> concat(
+        pathPrefix("insights", () -> concat(
+            get(() -> auth.withReadToken(() -> concat(
+                path("journey", () -> parameterOptional("from", from -> parameterOptional("to", to -> parameterOptional("segment", segment ->
+                    parameterOptional("horizon", horizon -> journey(from, to, segment, horizon)))))),
+                pathPrefix("segments", () -> pathPrefix(PathMatchers.segment(), id -> path("profile", () -> profile(id)))),
+                pathPrefix("propensity", () -> path(PathMatchers.segment(), target -> parameterOptional("top", top ->
+                    top(target, top.map(InsightsRoutes::count).orElse(100)))))))),
+            post(() -> auth.withAdminToken(() -> pathPrefix("propensity", () -> pathPrefix(PathMatchers.segment(), target ->
+                path("train", () -> train(target)))))))),
+        pathPrefix("customers", () -> pathPrefix(PathMatchers.segment(), id -> path("propensity", () -> get(() -> auth.withReadToken(() ->
+            parameterOptional("target", target -> customerScore(id, target.orElse(settings.propensityTarget()))))))))));
+  }
+
+  private static int count(String text) {
+    try {
+      int n = Integer.parseInt(text);
+      if (n >= 1 && n <= 100_000) return n;
+    } catch (NumberFormatException e) {
+      // refused below
+    }
+    throw new InvalidRequest("invalid_parameter", "top '" + text + "' is not a count from 1 to 100000");
+  }
+
+  private Route unknownSegment(String id) {
+    return complete(StatusCodes.NOT_FOUND, new ApiError("not_found", "no segment '" + id + "'; GET /v1/segments lists them"), JsonSupport.json());
+  }
+
+  private Route noModel(String target) {
+    return complete(StatusCodes.NOT_FOUND, new ApiError("not_found", "no propensity model for '" + target
+        + "' yet; POST /v1/insights/propensity/" + target + "/train trains one"), JsonSupport.json());
+  }
+
+  private Route top(String target, int n) {
+    if (directory.readSideKey(target).isEmpty()) return unknownSegment(target);
+    return onSuccess(propensities.top(target, n), top -> top.<Route>map(t -> complete(StatusCodes.OK, t, JsonSupport.json()))
+        .orElseGet(() -> noModel(target)));
+  }
+
+  /** Starts a training in the background: 202 at once (also when one is under way already). */
+  private Route train(String target) {
+    if (directory.readSideKey(target).isEmpty()) return unknownSegment(target);
+    boolean started = propensities.train(target).isPresent();
+    return complete(StatusCodes.ACCEPTED, java.util.Map.of("target", target, "training", true, "started", started), JsonSupport.json());
+  }
+
+  private Route customerScore(String requested, String target) {
+    if (directory.readSideKey(target).isEmpty()) return unknownSegment(target);
+    return onSuccess(sharding.entityRefFor(io.segmentd.customer.Customer.ENTITY_KEY, requested)
+            .<io.segmentd.customer.Customer.Identity>askWithStatus(io.segmentd.customer.Customer.Resolve::new, settings.askTimeout()),
+        identity -> onSuccess(propensities.score(identity.customerId(), target), score -> score
+            .<Route>map(s -> complete(StatusCodes.OK, s, JsonSupport.json()))
+            .orElseGet(() -> complete(StatusCodes.NOT_FOUND, new ApiError("not_found", "no model for '" + target + "' yet, or no events recorded for customer '"
+                + requested + "'"), JsonSupport.json()))));
   }
 
   /** What the segment's members share compared with everyone. */

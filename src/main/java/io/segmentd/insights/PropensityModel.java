@@ -27,6 +27,12 @@ public final class PropensityModel {
   static final String YES = "entered";
   static final String NO = "not";
   private static final LabelFactory LABELS = new LabelFactory();
+  /** Tribuo reports every training on java.util.logging at INFO; held here so the level set stays set. */
+  private static final java.util.logging.Logger TRIBUO = java.util.logging.Logger.getLogger("org.tribuo");
+
+  static {
+    TRIBUO.setLevel(java.util.logging.Level.WARNING);
+  }
 
   private final Model<Label> model;
   /** Per feature: the weight of YES minus that of NO (a two-class softmax is a logistic regression on this difference). */
@@ -50,8 +56,9 @@ public final class PropensityModel {
     if (data.getOutputInfo().getDomain().size() < 2) {
       throw new IllegalArgumentException("the training examples hold only one outcome: nothing to learn");
     }
-    // Logistic loss (a two-class softmax), AdaGrad, a fixed seed: the same examples make the same model.
-    return new PropensityModel(new LinearSGDTrainer(new LogMulticlass(), new AdaGrad(0.1, 0.1), epochs, 1L).train(data));
+    // Logistic loss (a two-class softmax), AdaGrad, minibatches of one, no progress logging, a fixed seed:
+    // the same examples make the same model.
+    return new PropensityModel(new LinearSGDTrainer(new LogMulticlass(), new AdaGrad(0.1, 0.1), epochs, -1, 1, 1L).train(data));
   }
 
   private static ArrayExample<Label> example(Map<String, Double> features, String label) {

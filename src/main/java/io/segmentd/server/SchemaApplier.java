@@ -22,7 +22,7 @@ import org.apache.pekko.stream.connectors.cassandra.javadsl.CassandraSession;
 public final class SchemaApplier {
   static final List<String> FILES = List.of(
       "cql/001-keyspace.cql", "cql/002-journal.cql", "cql/003-snapshots.cql", "cql/004-projection-offsets.cql",
-      "cql/005-reevaluation.cql", "cql/006-read-side.cql", "cql/007-replay.cql", "cql/008-definitions.cql");
+      "cql/005-reevaluation.cql", "cql/006-read-side.cql", "cql/007-replay.cql", "cql/008-definitions.cql", "cql/009-insights.cql");
 
   private SchemaApplier() {}
 

@@ -13,6 +13,7 @@ import io.segmentd.erasure.CustomerErasure;
 import io.segmentd.insights.InsightsRoutes;
 import io.segmentd.insights.JourneyTransitions;
 import io.segmentd.insights.SegmentProfiles;
+import io.segmentd.insights.Propensities;
 import io.segmentd.segmentation.JourneyFamily;
 import java.util.List;
 import io.segmentd.erasure.ErasureRoutes;
@@ -146,12 +147,15 @@ public final class SegmentdNode implements AutoCloseable {
           readSide.getInt("max-page-size"));
       List<String> journeyStages = JourneyFamily.fromConfig(segmentd.getConfig("segments.journey")).stages().stream()
           .map(JourneyFamily.Stage::name).toList();
-      InsightsRoutes.Settings insightSettings = InsightsRoutes.Settings.fromConfig(segmentd.getConfig("insights"));
+      InsightsRoutes.Settings insightSettings = InsightsRoutes.Settings.fromConfig(segmentd.getConfig("insights"), askTimeout);
       SegmentProfiles profiles = new SegmentProfiles(store, journal, session, segmentd.getString("cassandra.keyspace"), directory,
           customerSettings::engine, customerSettings.profile(), clock, system.executionContext(), insightSettings.profileSampleSize(),
           insightSettings.profileMinMembers(), insightSettings.profileParallelism());
-      InsightsRoutes insights = new InsightsRoutes(new JourneyTransitions(store, slices, journeyStages), profiles, directory, auth, clock,
-          insightSettings, system.executionContext());
+      Propensities propensities = new Propensities(session, segmentd.getString("cassandra.keyspace"), journal, customerSettings::engine,
+          customerSettings.profile(), clock, system.executionContext(),
+          Propensities.Settings.fromConfig(segmentd.getConfig("insights.propensity")), JsonSupport.MAPPER);
+      InsightsRoutes insights = new InsightsRoutes(new JourneyTransitions(store, slices, journeyStages), profiles, propensities, sharding,
+          directory, auth, clock, insightSettings, system.executionContext());
       ErrorHandling errors = new ErrorHandling();
       Route routes = errors.handled(errors.concat(ingest.routes(), bulkImport.routes(), customers.routes(), erasure.routes(), insights.routes(), definitions.routes().routes(), segments.routes(), metrics.route(),
           new io.segmentd.http.ApiDocs().route()));

@@ -17,11 +17,15 @@ import java.util.Map;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /** The insights API through a real node, over histories whose answers are known exactly. */
 @ExtendWith(CassandraExtension.class)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class InsightsIntegrationTest {
   /** A Monday. */
   private static final Instant D0 = Instant.parse("2024-01-01T00:00:00Z");
@@ -36,7 +40,7 @@ class InsightsIntegrationTest {
   @BeforeAll
   static void start(LocalCassandra cassandra) {
     node = SegmentdNode.start(TestNodes.config(cassandra.contactPoint(), "it_insights", LocalCassandra.freePort(),
-        Map.of("segmentd.segments.journey.lapsed-after", "10d", "segmentd.ingest.earliest-event-time", "2000-01-01T00:00:00Z")), clock);
+        Map.of("segmentd.segments.journey.lapsed-after", "10d", "segmentd.insights.propensity.horizon", "10d")), clock);
     api = new ApiClient(node.httpPort());
     // Each history in one batch, in order: the customer persists every change at its own event time.
     history("j1", "page:Home", 1, "Product Viewed", 3, "Product Added", 4, "Order Completed", 10);
@@ -75,6 +79,7 @@ class InsightsIntegrationTest {
   }
 
   @Test
+  @Order(1)
   void journeyFlowsConversionsStageTimesStallsAndCohortsAreExactlyThoseOfTheHistories() {
     JsonNode j = journey("");
     assertEquals(3, j.get("customers").asInt());
@@ -110,6 +115,7 @@ class InsightsIntegrationTest {
   }
 
   @Test
+  @Order(3)
   void aSegmentProfileFindsATraitPlantedInAKnownShareOfItsMembers() {
     // 40 more customers after the journey's period: the first 20 order once (loyalty:one-time, with j1);
     // "plan": "pro" is planted in 10 of those members and in 2 others.
@@ -157,7 +163,62 @@ class InsightsIntegrationTest {
     assertEquals(404, api.get("/v1/insights/segments/nope:nothing/profile").status());
   }
 
+  /** Last: its customers would join the histories the tests before it count exactly. */
   @Test
+  @Order(4)
+  void aPropensityModelIsTrainedOnTheJournalsStoredWithItsWindowAndScoresACustomerWithItsReasons() {
+    // Known at D30 (features as of now - 10 days): ten who added to a cart and ordered within the ten days after, ten who only looked.
+    StringBuilder batch = new StringBuilder("{\"batch\": [");
+    for (int c = 0; c < 20; c++) {
+      String id = "q-" + c;
+      if (c > 0) batch.append(',');
+      batch.append("""
+          {"type": "track", "userId": "%s", "event": "%s", "messageId": "%s-1", "timestamp": "%s"}"""
+          .formatted(id, c < 10 ? "Product Added" : "Product Viewed", id, day(29)));
+      if (c < 10) {
+        batch.append(",").append("""
+            {"type": "track", "userId": "%s", "event": "Order Completed", "messageId": "%s-2", "timestamp": "%s",
+             "properties": {"order_id": "%s-2", "revenue": 10}}""".formatted(id, id, day(35), id));
+      }
+    }
+    assertEquals(200, api.post("/v1/batch", batch.append("]}").toString()).status());
+    assertEquals(404, api.get("/v1/insights/propensity/journey:customer").status(), "no model yet");
+
+    ApiClient.Response started = api.postBearer("/v1/insights/propensity/journey:customer/train", "dev-admin-token");
+    assertEquals(202, started.status(), started.body());
+    JsonNode top = Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> api.get("/v1/insights/propensity/journey:customer?top=5"),
+        r -> r.status() == 200).json();
+    JsonNode model = top.get("model");
+    assertEquals(1, model.get("version").asInt());
+    assertEquals(day(30).toString(), model.get("featuresAsOf").asText());
+    assertEquals(day(40).toString(), model.get("labelsUntil").asText());
+    // The prospects at D30: j1, j2, j3 (none ordered again) and the twenty; the ten who ordered entered.
+    assertEquals(23, model.get("examples").asInt());
+    assertEquals(10, model.get("positives").asInt());
+    assertEquals(5, top.get("customers").size());
+    double previous = 1;
+    for (JsonNode ranked : top.get("customers")) {
+      assertTrue(ranked.get("probability").asDouble() <= previous);
+      previous = ranked.get("probability").asDouble();
+    }
+
+    JsonNode looked = api.get("/v1/customers/q-15/propensity?target=journey:customer").json();
+    assertEquals("q-15", looked.get("customerId").asText());
+    assertEquals(false, looked.get("inTarget").asBoolean());
+    assertTrue(looked.get("probability").asDouble() > 0 && looked.get("probability").asDouble() < 1, looked.toString());
+    assertEquals(5, looked.get("because").size(), looked.toString());
+    JsonNode bought = api.get("/v1/customers/q-3/propensity?target=journey:customer").json();
+    assertEquals(true, bought.get("inTarget").asBoolean(), "q-3 is a customer already");
+
+    assertEquals(202, api.postBearer("/v1/insights/propensity/journey:customer/train", "dev-admin-token").status());
+    Awaitility.await().atMost(Duration.ofSeconds(60)).untilAsserted(() ->
+        assertEquals(2, api.get("/v1/insights/propensity/journey:customer").json().get("model").get("version").asInt()));
+    assertEquals(404, api.get("/v1/insights/propensity/nope:nothing").status());
+    assertEquals(401, api.postBearer("/v1/insights/propensity/journey:customer/train", "dev-read-token").status());
+  }
+
+  @Test
+  @Order(2)
   void journeyRestrictedToASegmentCountsOnlyItsMembers() {
     JsonNode restricted = journey("&segment=loyalty:one-time");
     assertEquals(1, restricted.get("customers").asInt(), restricted.toString());

@@ -106,7 +106,7 @@ class OpenApiContractIntegrationTest {
       }
     }
     assertEquals(List.of(), wrong);
-    assertEquals(28, operations, "operations in the contract");
+    assertEquals(31, operations, "operations in the contract");
   }
 
   private static String sampleBody(String path) {
