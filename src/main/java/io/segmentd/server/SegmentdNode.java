@@ -14,6 +14,7 @@ import io.segmentd.insights.InsightsRoutes;
 import io.segmentd.insights.JourneyTransitions;
 import io.segmentd.insights.SegmentProfiles;
 import io.segmentd.insights.Propensities;
+import io.segmentd.insights.RetrainSchedule;
 import io.segmentd.segmentation.JourneyFamily;
 import java.util.List;
 import io.segmentd.erasure.ErasureRoutes;
@@ -154,6 +155,9 @@ public final class SegmentdNode implements AutoCloseable {
       Propensities propensities = new Propensities(session, segmentd.getString("cassandra.keyspace"), journal, customerSettings::engine,
           customerSettings.profile(), clock, system.executionContext(),
           Propensities.Settings.fromConfig(segmentd.getConfig("insights.propensity")), JsonSupport.MAPPER);
+      Config propensity = segmentd.getConfig("insights.propensity");
+      RetrainSchedule.start(system, propensities, propensity.getStringList("retrain-targets"),
+          propensity.getString("retrain-every").equals("off") ? Duration.ZERO : propensity.getDuration("retrain-every"));
       InsightsRoutes insights = new InsightsRoutes(new JourneyTransitions(store, slices, journeyStages), profiles, propensities, sharding,
           directory, auth, clock, insightSettings, system.executionContext());
       ErrorHandling errors = new ErrorHandling();

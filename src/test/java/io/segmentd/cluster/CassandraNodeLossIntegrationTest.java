@@ -65,8 +65,7 @@ class CassandraNodeLossIntegrationTest {
       }
       // The restarted node catches up: hinted handoff replays what it missed, and a repair (what an
       // operator runs after an outage) completes it. Read it alone, at ONE.
-      try (CqlSession cql = CqlSession.builder().addContactPoint(new InetSocketAddress(cassandra.host(1), cassandra.port()))
-          .withLocalDatacenter("datacenter1").build()) {
+      try (CqlSession cql = io.segmentd.testing.TestCql.session(cassandra.host(1), cassandra.port())) {
         Node restarted = node(cql, cassandra.host(2));
         // Nodes 1 and 3 acknowledged every write while node 2 was dead (QUORUM of 3); reading at ONE
         // triggers no read repair, which would heal node 2 and hide whether it caught up.

@@ -74,8 +74,7 @@ class ReplayIntegrationTest {
     }
     Awaitility.await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() ->
         assertTrue(api.get("/v1/read-side/check").json().get("consistent").asBoolean()));
-    cql = CqlSession.builder().addContactPoint(new java.net.InetSocketAddress("127.0.0.1", cassandra.port()))
-        .withLocalDatacenter("datacenter1").build();
+    cql = io.segmentd.testing.TestCql.session("127.0.0.1", cassandra.port());
   }
 
   @AfterAll

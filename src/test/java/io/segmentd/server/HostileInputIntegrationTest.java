@@ -197,8 +197,7 @@ class HostileInputIntegrationTest {
   }
 
   private static CqlSession cql() {
-    return CqlSession.builder().addContactPoint(new InetSocketAddress("127.0.0.1", cassandra.port()))
-        .withLocalDatacenter("datacenter1").build();
+    return io.segmentd.testing.TestCql.session("127.0.0.1", cassandra.port());
   }
 
   /** Every journal row, by persistence id, partition and sequence number. */
