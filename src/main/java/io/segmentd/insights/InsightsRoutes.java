@@ -69,7 +69,8 @@ public final class InsightsRoutes extends AllDirectives {
         pathPrefix("insights", () -> concat(
             get(() -> auth.withReadToken(() -> concat(
                 path("journey", () -> parameterOptional("from", from -> parameterOptional("to", to -> parameterOptional("segment", segment ->
-                    parameterOptional("horizon", horizon -> journey(from, to, segment, horizon)))))),
+                    parameterOptional("horizon", horizon -> parameterOptional("source", source ->
+                        journey(from, to, segment, horizon, source.orElse("transitions")))))))),
                 pathPrefix("segments", () -> pathPrefix(PathMatchers.segment(), id -> path("profile", () -> profile(id)))),
                 pathPrefix("propensity", () -> path(PathMatchers.segment(), target -> parameterOptional("top", top ->
                     top(target, top.map(InsightsRoutes::count).orElse(100)))))))),
@@ -130,7 +131,11 @@ public final class InsightsRoutes extends AllDirectives {
     return onSuccess(profiles.profile(id, key.get()), report -> complete(StatusCodes.OK, report, JsonSupport.json()));
   }
 
-  private Route journey(Optional<String> fromText, Optional<String> toText, Optional<String> segment, Optional<String> horizonText) {
+  private Route journey(Optional<String> fromText, Optional<String> toText, Optional<String> segment, Optional<String> horizonText,
+                        String source) {
+    if (!source.equals("transitions") && !source.equals("journals")) {
+      throw new InvalidRequest("invalid_parameter", "source '" + source + "' is neither transitions nor journals");
+    }
     Instant to = toText.map(t -> instant("to", t)).orElseGet(clock::instant);
     Instant from = fromText.map(t -> instant("from", t)).orElseGet(() -> to.minus(settings.journeyPeriod()));
     if (!from.isBefore(to)) throw new InvalidRequest("invalid_parameter", "from " + from + " is not before to " + to);
@@ -140,10 +145,12 @@ public final class InsightsRoutes extends AllDirectives {
       return complete(StatusCodes.NOT_FOUND, new ApiError("not_found", "no segment '" + segment.get() + "'; GET /v1/segments lists them"),
           JsonSupport.json());
     }
-    CompletionStage<List<JourneyAnalytics.Transition>> transitions = io.segmentd.common.Stages.on(journey.all(), executor);
-    CompletionStage<List<JourneyAnalytics.Transition>> restricted = key.isEmpty() ? transitions
-        : transitions.thenCombine(io.segmentd.common.Stages.on(journey.members(key.get()), executor),
-            (all, members) -> all.stream().filter(t -> members.contains(t.customerId())).toList());
+    CompletionStage<Optional<java.util.Set<String>>> members = key.isEmpty() ? CompletableFuture.completedFuture(Optional.empty())
+        : io.segmentd.common.Stages.on(journey.members(key.get()), executor).thenApply(Optional::of);
+    CompletionStage<List<JourneyAnalytics.Transition>> restricted = source.equals("journals")
+        ? members.thenCompose(only -> journey.derived(to, only))
+        : io.segmentd.common.Stages.on(journey.all(), executor).thenCombine(members, (all, only) -> only.isEmpty() ? all
+            : all.stream().filter(t -> only.get().contains(t.customerId())).toList());
     CompletableFuture<JourneyAnalytics.Report> report = restricted.toCompletableFuture()
         .thenApplyAsync(list -> JourneyAnalytics.of(list, journey.stages(), from, to, horizon), executor);
     return onSuccess(report, r -> complete(StatusCodes.OK, r, JsonSupport.json()));

@@ -112,6 +112,11 @@ class InsightsIntegrationTest {
         {"stage":"lapsed","completed":1,"open":2,"medianDays":7.0,"p90Days":7.0,"exitsToLapsed":0,"lapsedShare":0.0}]""",
         j.get("stages").toString());
     assertEquals("[\"consideration\",\"customer\",\"awareness\",\"decision\"]", j.get("stalls").toString());
+    // Histories that arrived live and in order: the timelines derived from the journals say the same.
+    JsonNode derived = journey("&source=journals");
+    for (String part : List.of("customers", "flows", "conversions", "stages", "stalls", "cohorts")) {
+      assertEquals(j.get(part), derived.get(part), part);
+    }
     assertEquals("""
         [{"week":"2024-01-01","customers":2,"reached":{"awareness":2,"consideration":2,"decision":1,"customer":1,"repeat":0,"advocate":0,"lapsed":2}},\
         {"week":"2024-01-08","customers":1,"reached":{"awareness":1,"consideration":1,"decision":0,"customer":0,"repeat":0,"advocate":0,"lapsed":1}}]""",
@@ -238,5 +243,6 @@ class InsightsIntegrationTest {
     assertEquals(404, api.get("/v1/insights/journey?segment=nope:nothing").status());
     assertEquals(400, api.get("/v1/insights/journey?from=2024-02-01T00:00:00Z&to=2024-01-01T00:00:00Z").status());
     assertEquals(400, api.get("/v1/insights/journey?horizon=soon").status());
+    assertEquals(400, api.get("/v1/insights/journey?source=guesses").status());
   }
 }
