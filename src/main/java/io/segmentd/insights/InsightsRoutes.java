@@ -5,6 +5,7 @@ import io.segmentd.http.ApiError;
 import io.segmentd.http.Auth;
 import io.segmentd.http.InvalidRequest;
 import io.segmentd.http.JsonSupport;
+import io.segmentd.http.Parameters;
 import io.segmentd.query.SegmentDirectory;
 import java.time.Clock;
 import java.time.DateTimeException;
@@ -136,8 +137,8 @@ public final class InsightsRoutes extends AllDirectives {
     if (!source.equals("transitions") && !source.equals("journals")) {
       throw new InvalidRequest("invalid_parameter", "source '" + source + "' is neither transitions nor journals");
     }
-    Instant to = toText.map(t -> instant("to", t)).orElseGet(clock::instant);
-    Instant from = fromText.map(t -> instant("from", t)).orElseGet(() -> to.minus(settings.journeyPeriod()));
+    Instant to = toText.map(t -> Parameters.instant("to", t)).orElseGet(clock::instant);
+    Instant from = fromText.map(t -> Parameters.instant("from", t)).orElseGet(() -> to.minus(settings.journeyPeriod()));
     if (!from.isBefore(to)) throw new InvalidRequest("invalid_parameter", "from " + from + " is not before to " + to);
     Duration horizon = horizonText.map(InsightsRoutes::duration).orElse(settings.journeyHorizon());
     Optional<String> key = segment.flatMap(directory::readSideKey);
@@ -148,7 +149,8 @@ public final class InsightsRoutes extends AllDirectives {
     CompletionStage<Optional<java.util.Set<String>>> members = key.isEmpty() ? CompletableFuture.completedFuture(Optional.empty())
         : io.segmentd.common.Stages.on(journey.members(key.get()), executor).thenApply(Optional::of);
     CompletionStage<List<JourneyAnalytics.Transition>> restricted = source.equals("journals")
-        ? members.thenCompose(only -> journey.derived(to, only))
+        // Up to now, not to: a stay begun in the period may end after it, as the recorded transitions know.
+        ? members.thenCompose(only -> journey.derived(clock.instant(), only))
         : io.segmentd.common.Stages.on(journey.all(), executor).thenCombine(members, (all, only) -> only.isEmpty() ? all
             : all.stream().filter(t -> only.get().contains(t.customerId())).toList());
     CompletableFuture<JourneyAnalytics.Report> report = restricted.toCompletableFuture()
@@ -156,13 +158,6 @@ public final class InsightsRoutes extends AllDirectives {
     return onSuccess(report, r -> complete(StatusCodes.OK, r, JsonSupport.json()));
   }
 
-  private static Instant instant(String parameter, String text) {
-    try {
-      return OffsetDateTime.parse(text).toInstant();
-    } catch (DateTimeException e) {
-      throw new InvalidRequest("invalid_parameter", parameter + " '" + text + "' is not an ISO-8601 date-time with an offset, such as 2011-06-30T00:00:00Z");
-    }
-  }
 
   /** A horizon in days ({@code 30d}) or ISO-8601 ({@code P30D}). */
   private static Duration duration(String text) {

@@ -22,53 +22,41 @@ public final class JourneyTransitions {
   private final int slices;
   private final List<String> stages;
   private final io.segmentd.replay.CustomerJournal journal;
-  private final org.apache.pekko.stream.connectors.cassandra.javadsl.CassandraSession session;
-  private final String keyspace;
-  private final java.util.concurrent.Executor executor;
+  private final java.util.function.Supplier<io.segmentd.segmentation.SegmentEngine> engine;
+  private final io.segmentd.segmentation.ProfileSettings profileSettings;
   private final int parallelism;
 
-  /** {@code stages}: the journey's stages, lapsed not among them. */
+  /** {@code stages}: the journey's stages, lapsed not among them; {@code parallelism}: journals read at once for {@link #derived}. */
   public JourneyTransitions(SegmentStore store, int slices, List<String> stages, io.segmentd.replay.CustomerJournal journal,
-                            org.apache.pekko.stream.connectors.cassandra.javadsl.CassandraSession session, String keyspace,
-                            java.util.concurrent.Executor executor, int parallelism) {
+                            java.util.function.Supplier<io.segmentd.segmentation.SegmentEngine> engine,
+                            io.segmentd.segmentation.ProfileSettings profileSettings, int parallelism) {
     this.store = store;
     this.slices = slices;
     this.stages = List.copyOf(stages);
     this.journal = journal;
-    this.session = session;
-    this.keyspace = keyspace;
-    this.executor = executor;
+    this.engine = engine;
+    this.profileSettings = profileSettings;
     this.parallelism = parallelism;
   }
 
   /**
-   * The journey transitions derived from every customer's journal in event time, up to {@code to}
+   * The journey transitions derived from every customer's journal in event time, up to {@code until}
    * (what {@code /history?order=event} shows): the true timeline even of a history imported late,
    * whose persisted transitions are only the net change at the time of its import. One fold per
    * customer: slower than the changes logs.
    */
-  public CompletionStage<List<JourneyAnalytics.Transition>> derived(java.time.Instant to, Optional<Set<String>> only) {
-    String prefix = io.segmentd.customer.Customer.ENTITY_KEY.name() + "|";
-    return io.segmentd.common.Stages.on(session.selectAll("SELECT persistence_id FROM " + keyspace + ".all_persistence_ids"), executor)
-        .thenCompose(rows -> {
-          List<String> ids = rows.stream().map(r -> r.getString("persistence_id")).filter(id -> id.startsWith(prefix))
-              .map(id -> id.substring(prefix.length())).filter(id -> only.map(o -> o.contains(id)).orElse(true)).sorted().toList();
-          List<JourneyAnalytics.Transition> out = java.util.Collections.synchronizedList(new ArrayList<>());
-          CompletableFuture<Void> done = CompletableFuture.completedFuture(null);
-          for (int from = 0; from < ids.size(); from += parallelism) {
-            List<String> wave = ids.subList(from, Math.min(ids.size(), from + parallelism));
-            done = done.thenCompose(v -> CompletableFuture.allOf(wave.stream()
-                .map(id -> io.segmentd.common.Stages.on(journal.timeline(id, null, to), executor).thenAccept(timeline -> timeline.ifPresent(t -> {
-                  for (var change : t.changes()) {
-                    if (!change.segment().startsWith("journey:")) continue;
-                    out.add(new JourneyAnalytics.Transition(id, change.segment().substring("journey:".length()),
-                        change.direction().equals("entered"), change.at()));
-                  }
-                })))
-                .toArray(CompletableFuture[]::new)));
+  public CompletionStage<List<JourneyAnalytics.Transition>> derived(java.time.Instant until, Optional<Set<String>> only) {
+    List<JourneyAnalytics.Transition> out = java.util.Collections.synchronizedList(new ArrayList<>());
+    return journal.customerIds()
+        .thenApply(ids -> ids.stream().filter(id -> only.map(o -> o.contains(id)).orElse(true)).toList())
+        .thenCompose(ids -> journal.forEach(ids, parallelism, (id, events) -> {
+          for (var change : io.segmentd.replay.EventTimeline.derive(events, engine.get(), profileSettings, null, until)) {
+            if (!change.segment().startsWith("journey:")) continue;
+            out.add(new JourneyAnalytics.Transition(id, change.segment().substring("journey:".length()), change.direction().equals("entered"),
+                change.at()));
           }
-          return done.thenApply(v -> List.copyOf(out));
-        });
+        }))
+        .thenApply(done -> List.copyOf(out));
   }
 
   public List<String> stages() {

@@ -99,7 +99,8 @@ public final class Propensities {
     List<PropensityFeatures.Example> examples = Collections.synchronizedList(new ArrayList<>());
     List<PropensityFeatures.Example> prospects = Collections.synchronizedList(new ArrayList<>());
     SegmentEngine current = engine.get();
-    CompletionStage<ModelInfo> done = customers().thenCompose(ids -> forEach(ids, (id, facts) -> {
+    CompletionStage<ModelInfo> done = journal.customerIds().thenCompose(ids -> journal.forEach(ids, settings.parallelism(), (id, events) -> {
+      List<BehaviorEvent> facts = CustomerJournal.facts(events);
       Backtest.example(id, facts, featuresAsOf, settings.horizon(), current, profileSettings, target).ifPresent(examples::add);
       List<BehaviorEvent> known = PropensityFeatures.upTo(facts, now);
       if (!known.isEmpty() && !PropensityFeatures.isIn(known, now, current, profileSettings, target)) {
@@ -187,25 +188,5 @@ public final class Propensities {
         + "labels_until, horizon_days, examples, positives, scored, model, top) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", info.target(),
         info.version(), info.trainedAt(), info.featuresAsOf(), info.labelsUntil(), info.horizonDays(), info.examples(), info.positives(),
         info.scored(), ByteBuffer.wrap(model.toBytes()), ranking), executor);
-  }
-
-  /** Every customer id (from the journal's persistence ids). */
-  private CompletionStage<List<String>> customers() {
-    String prefix = Customer.ENTITY_KEY.name() + "|";
-    return Stages.on(session.selectAll("SELECT persistence_id FROM " + keyspace + ".all_persistence_ids"), executor)
-        .thenApply(rows -> rows.stream().map(r -> r.getString("persistence_id")).filter(id -> id.startsWith(prefix))
-            .map(id -> id.substring(prefix.length())).sorted().toList());
-  }
-
-  /** Each customer's own facts, {@code parallelism} journals at a time. */
-  private CompletionStage<Void> forEach(List<String> ids, java.util.function.BiConsumer<String, List<BehaviorEvent>> work) {
-    CompletableFuture<Void> done = CompletableFuture.completedFuture(null);
-    for (int from = 0; from < ids.size(); from += settings.parallelism()) {
-      List<String> wave = ids.subList(from, Math.min(ids.size(), from + settings.parallelism()));
-      done = done.thenCompose(v -> CompletableFuture.allOf(wave.stream().map(id -> Stages.on(journal.envelopes(id), executor)
-          .thenAccept(envelopes -> work.accept(id, CustomerJournal.facts(envelopes.stream().map(EventEnvelope::event).toList()))))
-          .toArray(CompletableFuture[]::new)));
-    }
-    return done;
   }
 }

@@ -131,22 +131,15 @@ public final class SegmentProfiles {
         .filter(e -> e.getKey().startsWith("journey:")).mapToLong(e -> e.getValue().members()).sum());
   }
 
-  /** Each customer's attributes from its journal, {@code parallelism} journals at a time; customers with no fact of their own left out. */
+  /** Each customer's attributes from its journal; customers with no fact of their own left out. */
   private CompletableFuture<List<Set<String>>> attributes(List<String> ids, Instant now) {
     List<Set<String>> out = Collections.synchronizedList(new ArrayList<>());
-    CompletableFuture<Void> done = CompletableFuture.completedFuture(null);
-    for (int from = 0; from < ids.size(); from += parallelism) {
-      List<String> wave = ids.subList(from, Math.min(ids.size(), from + parallelism));
-      done = done.thenCompose(v -> CompletableFuture.allOf(wave.stream()
-          .map(id -> Stages.on(journal.envelopes(id), executor).thenAccept(envelopes -> {
-            List<BehaviorEvent> facts = CustomerJournal.facts(envelopes.stream().map(EventEnvelope::event).toList());
-            if (facts.isEmpty()) return;
-            SegmentEngine current = engine.get();
-            Profile profile = Profile.EMPTY.plus(facts, profileSettings);
-            out.add(CustomerAttributes.of(facts, directory.shown(current.evaluate(profile, now)), current.rfm(profile, now).orElse(null)));
-          }))
-          .toArray(CompletableFuture[]::new)));
-    }
-    return done.thenApply(v -> List.copyOf(out));
+    return journal.forEach(ids, parallelism, (id, events) -> {
+      List<BehaviorEvent> facts = CustomerJournal.facts(events);
+      if (facts.isEmpty()) return;
+      SegmentEngine current = engine.get();
+      Profile profile = Profile.EMPTY.plus(facts, profileSettings);
+      out.add(CustomerAttributes.of(facts, directory.shown(current.evaluate(profile, now)), current.rfm(profile, now).orElse(null)));
+    }).toCompletableFuture().thenApply(done -> List.copyOf(out));
   }
 }

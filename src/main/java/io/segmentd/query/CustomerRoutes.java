@@ -6,6 +6,7 @@ import io.segmentd.replay.CustomerJournal;
 import io.segmentd.http.ApiError;
 import io.segmentd.http.Auth;
 import io.segmentd.http.JsonSupport;
+import io.segmentd.http.Parameters;
 import java.time.Clock;
 import java.time.DateTimeException;
 import java.time.Duration;
@@ -68,13 +69,13 @@ public final class CustomerRoutes extends AllDirectives {
   private Route customer(Customer.Identity identity) {
     String customerId = identity.customerId();
     return concat(
-        pathEnd(() -> parameterOptional("asOf", asOf -> profile(customerId, identity.aliases(), asOf.map(t -> instant("asOf", t))))),
+        pathEnd(() -> parameterOptional("asOf", asOf -> profile(customerId, identity.aliases(), asOf.map(t -> Parameters.instant("asOf", t))))),
         path("segments", () -> parameterOptional("asOf", asOf ->
-            segmentsAsOf(customerId, asOf.map(t -> instant("asOf", t)).orElseGet(clock::instant)))),
+            segmentsAsOf(customerId, asOf.map(t -> Parameters.instant("asOf", t)).orElseGet(clock::instant)))),
         path("history", () -> parameterOptional("order", order -> parameterOptional("from", from ->
             parameterOptional("to", to -> parameterOptional("knownAt", knownAt -> history(customerId, order.orElse("event"),
-                from.map(t -> instant("from", t)), to.map(t -> instant("to", t)),
-                knownAt.map(t -> instant("knownAt", t)))))))));
+                from.map(t -> Parameters.instant("from", t)), to.map(t -> Parameters.instant("to", t)),
+                knownAt.map(t -> Parameters.instant("knownAt", t)))))))));
   }
 
   /**
@@ -169,11 +170,4 @@ public final class CustomerRoutes extends AllDirectives {
         JsonSupport.json());
   }
 
-  private static Instant instant(String parameter, String text) {
-    try {
-      return OffsetDateTime.parse(text).toInstant();
-    } catch (DateTimeException e) {
-      throw new InvalidRequest("invalid_parameter", parameter + " '" + text + "' is not an ISO-8601 date-time with an offset, such as 2011-06-30T00:00:00Z");
-    }
-  }
 }

@@ -78,6 +78,30 @@ public final class CustomerJournal {
         .runWith(Sink.seq(), system), system.executionContext());
   }
 
+  /** Every customer with a journal (the read journal's persistence ids), sorted. */
+  public CompletionStage<List<String>> customerIds() {
+    String prefix = Customer.ENTITY_KEY.name() + "|";
+    return io.segmentd.common.Stages.on(journal.currentPersistenceIds()
+        .filter(id -> id.startsWith(prefix))
+        .map(id -> id.substring(prefix.length()))
+        .runWith(Sink.seq(), system), system.executionContext())
+        .thenApply(ids -> ids.stream().sorted().toList());
+  }
+
+  /**
+   * Hands each customer's journal events to {@code handler} (from any thread, {@code parallelism}
+   * journals read at once); completes when all were handled.
+   */
+  public CompletionStage<org.apache.pekko.Done> forEach(List<String> customerIds, int parallelism,
+                                                       java.util.function.BiConsumer<String, List<Object>> handler) {
+    return io.segmentd.common.Stages.on(org.apache.pekko.stream.javadsl.Source.from(customerIds)
+        .mapAsyncUnordered(parallelism, id -> envelopes(id).thenApply(envelopes -> {
+          handler.accept(id, envelopes.stream().map(EventEnvelope::event).toList());
+          return id;
+        }))
+        .runWith(Sink.ignore(), system), system.executionContext());
+  }
+
   public CompletionStage<Optional<AsOf>> asOf(String customerId, Instant asOf) {
     return envelopes(customerId).thenApply(envelopes -> {
       if (envelopes.isEmpty()) return Optional.empty();

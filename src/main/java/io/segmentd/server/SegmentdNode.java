@@ -158,8 +158,8 @@ public final class SegmentdNode implements AutoCloseable {
       Config propensity = segmentd.getConfig("insights.propensity");
       RetrainSchedule.start(system, propensities, propensity.getStringList("retrain-targets"),
           propensity.getString("retrain-every").equals("off") ? Duration.ZERO : propensity.getDuration("retrain-every"));
-      InsightsRoutes insights = new InsightsRoutes(new JourneyTransitions(store, slices, journeyStages, journal, session,
-          segmentd.getString("cassandra.keyspace"), system.executionContext(), insightSettings.profileParallelism()), profiles, propensities, sharding,
+      InsightsRoutes insights = new InsightsRoutes(new JourneyTransitions(store, slices, journeyStages, journal, customerSettings::engine,
+          customerSettings.profile(), insightSettings.profileParallelism()), profiles, propensities, sharding,
           directory, auth, clock, insightSettings, system.executionContext());
       ErrorHandling errors = new ErrorHandling();
       Route routes = errors.handled(errors.concat(ingest.routes(), bulkImport.routes(), customers.routes(), erasure.routes(), insights.routes(), definitions.routes().routes(), segments.routes(), metrics.route(),
