@@ -3,7 +3,6 @@ package io.segmentd.insights;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.segmentd.common.Stages;
-import io.segmentd.customer.Customer;
 import io.segmentd.replay.CustomerJournal;
 import io.segmentd.segmentation.BehaviorEvent;
 import io.segmentd.segmentation.ProfileSettings;

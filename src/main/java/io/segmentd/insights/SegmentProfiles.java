@@ -19,7 +19,6 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
-import org.apache.pekko.persistence.query.EventEnvelope;
 import org.apache.pekko.stream.connectors.cassandra.javadsl.CassandraSession;
 
 /**
