@@ -47,6 +47,22 @@ class OnlineRetailImportIntegrationTest {
     if (node != null) node.close();
   }
 
+  /** The demo's shift: whole weeks, so the last invoice is in the week before the target and weekdays and local times stay. */
+  @org.junit.jupiter.api.Test
+  void shiftedTimesMoveByWholeWeeksToEndInTheWeekBeforeTheTarget() throws Exception {
+    var shifted = OnlineRetailImport.importFile("--file", CSV.toString(), "--url", "http://127.0.0.1:" + node.httpPort(),
+        "--customers", "17850", "--summary", "false", "--id-prefix", "shifted-", "--shift-to", "2026-11-30T04:00:00Z");
+    assertEquals(0, shifted.shift().toDays() % 7);
+    assertEquals(5467, shifted.shift().toDays(), "781 weeks: 2011-12-09 12:50 + 781 weeks is 2026-11-27, in the week before the target");
+    JsonNode original = new ApiClient(node.httpPort()).get("/v1/customers/17850").json();
+    JsonNode moved = new ApiClient(node.httpPort()).get("/v1/customers/shifted-17850").json();
+    java.time.Instant first = java.time.Instant.parse(original.get("firstSeenAt").asText());
+    java.time.Instant firstMoved = java.time.Instant.parse(moved.get("firstSeenAt").asText());
+    assertEquals(first.plus(shifted.shift()), firstMoved);
+    assertEquals(first.atZone(java.time.ZoneId.of("Europe/London")).getDayOfWeek(), firstMoved.atZone(java.time.ZoneId.of("Europe/London")).getDayOfWeek());
+    assertEquals(original.get("purchasing").get("orders"), moved.get("purchasing").get("orders"));
+  }
+
   @ParameterizedTest
   @ValueSource(strings = {"17850", "12347", "12346", "14911"})
   void ordersAndRevenueEqualTheCsv(String customerId) throws Exception {

@@ -43,7 +43,7 @@ public final class OnlineRetailImport {
 
   record Options(Path file, URI url, String writeKey, String readToken, ZoneId zone, int concurrency,
                  int batchEvents, long batchBytes, long maxEventBytes, boolean summary, java.util.Set<String> customers,
-                 String idPrefix, String via) {
+                 String idPrefix, String via, String shiftTo) {
     static Options parse(String[] args) {
       Map<String, String> given = new HashMap<>();
       for (int i = 0; i + 1 < args.length; i += 2) {
@@ -64,7 +64,9 @@ public final class OnlineRetailImport {
           given.containsKey("customers") ? java.util.Set.of(given.get("customers").split(",")) : java.util.Set.of(),
           given.getOrDefault("id-prefix", ""),
           // import: one streamed NDJSON POST /v1/import; batch: POST /v1/batch requests, `concurrency` at once
-          given.getOrDefault("via", "import"));
+          given.getOrDefault("via", "import"),
+          // "now" (or an instant): every time moved so the last invoice falls then; "none" keeps the data set's own times
+          given.getOrDefault("shift-to", "none"));
     }
 
     private static String env(String name, String fallback) {
@@ -73,10 +75,29 @@ public final class OnlineRetailImport {
     }
   }
 
-  public record Result(int customers, int events, long linesRead, long linesWithoutCustomer, Duration elapsed, Instant lastEventAt) {}
+  /** {@code shift}: how far every time was moved (zero: the data set's own times). */
+  public record Result(int customers, int events, long linesRead, long linesWithoutCustomer, Duration elapsed, Instant lastEventAt,
+                       Duration shift) {}
+
+  /**
+   * How far every time moves: whole weeks, so that the last invoice falls in the week before
+   * {@code --shift-to} while every weekday and local time of day (occasions) stays what it was.
+   */
+  private Duration shift = Duration.ZERO;
 
   private OnlineRetailImport(Options options) {
     this.options = options;
+  }
+
+  private void decideShift(OnlineRetailCsv.DataSet data) {
+    if (options.shiftTo().equals("none")) return;
+    Instant target = options.shiftTo().equals("now") ? Instant.now() : Instant.parse(options.shiftTo());
+    Instant last = data.invoices().stream().map(OnlineRetailCsv.Invoice::at).max(Instant::compareTo).orElseThrow();
+    shift = Duration.ofDays(7 * Math.floorDiv(Duration.between(last, target).toDays(), 7));
+  }
+
+  private Instant at(OnlineRetailCsv.Invoice invoice) {
+    return invoice.at().plus(shift);
   }
 
   public static void main(String[] args) throws Exception {
@@ -95,6 +116,9 @@ public final class OnlineRetailImport {
     System.out.printf("  events (invoices)         %,d%n", result.events());
     System.out.printf("  elapsed                   %.1f s%n", seconds);
     System.out.printf("  rate                      %,.0f events/s%n", result.events() / Math.max(seconds, 0.001));
+    System.out.printf("  times                     %s%n", result.shift().isZero() ? "the data set's own (2010-12-01 .. 2011-12-09)"
+        : "shifted by " + result.shift().toDays() / 7 + " weeks (weekdays and times of day kept), so the last invoice is at "
+            + result.lastEventAt());
     if (options.summary()) importer.printSegments(result);
     return 0;
   }
@@ -105,6 +129,7 @@ public final class OnlineRetailImport {
 
   Result importAll() throws IOException, InterruptedException {
     OnlineRetailCsv.DataSet data = read();
+    decideShift(data);
     if (options.via().equals("import")) return importNdjson(data);
     if (!options.via().equals("batch")) throw new IllegalArgumentException("--via is import or batch, not " + options.via());
     List<byte[]> batches = batches(data.invoices());
@@ -132,8 +157,8 @@ public final class OnlineRetailImport {
     progress(sent.get(), total, started);
     Duration elapsed = Duration.between(started, Instant.now());
     int customers = (int) data.invoices().stream().map(OnlineRetailCsv.Invoice::customerId).distinct().count();
-    Instant last = data.invoices().stream().map(OnlineRetailCsv.Invoice::at).max(Instant::compareTo).orElseThrow();
-    return new Result(customers, total, data.lines(), data.linesWithoutCustomer(), elapsed, last);
+    Instant last = data.invoices().stream().map(this::at).max(Instant::compareTo).orElseThrow();
+    return new Result(customers, total, data.lines(), data.linesWithoutCustomer(), elapsed, last, shift);
   }
 
   /**
@@ -204,8 +229,8 @@ public final class OnlineRetailImport {
     progress(total, total, started);
     Duration elapsed = Duration.between(started, Instant.now());
     int customers = (int) invoices.stream().map(OnlineRetailCsv.Invoice::customerId).distinct().count();
-    Instant last = invoices.stream().map(OnlineRetailCsv.Invoice::at).max(Instant::compareTo).orElseThrow();
-    return new Result(customers, total, data.lines(), data.linesWithoutCustomer(), elapsed, last);
+    Instant last = invoices.stream().map(this::at).max(Instant::compareTo).orElseThrow();
+    return new Result(customers, total, data.lines(), data.linesWithoutCustomer(), elapsed, last, shift);
   }
 
   /** The data set, or only the customers given with {@code --customers}. */
@@ -250,7 +275,7 @@ public final class OnlineRetailImport {
     event.put("userId", options.idPrefix() + invoice.customerId());
     event.put("event", invoice.isCancellation() ? "Order Refunded" : "Order Completed");
     event.put("messageId", "online-retail:" + options.idPrefix() + invoice.invoiceNo());
-    event.put("timestamp", invoice.at().toString());
+    event.put("timestamp", at(invoice).toString());
     event.putObject("context").put("timezone", options.zone().getId());
     ObjectNode properties = event.putObject("properties");
     properties.put("order_id", invoice.invoiceNo());
@@ -342,7 +367,8 @@ public final class OnlineRetailImport {
       }));
     }
     CompletableFuture.allOf(reads.toArray(CompletableFuture[]::new)).join();
-    System.out.printf("%nCustomers per segment as of %s (the data set's last event), of %,d customers:%n", asOf, customers.size());
+    System.out.printf("%nCustomers per segment as of %s (the data set's last event%s), of %,d customers:%n", asOf,
+        result.shift().isZero() ? "" : ", shifted", customers.size());
     // Every segment the families can produce, in family order, so empty ones show as 0.
     java.util.LinkedHashSet<String> all = new java.util.LinkedHashSet<>(
         io.segmentd.segmentation.SegmentCatalog.builtInSegments(com.typesafe.config.ConfigFactory.load().getConfig("segmentd.segments")));
