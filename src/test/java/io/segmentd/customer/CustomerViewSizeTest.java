@@ -34,7 +34,8 @@ import org.junit.jupiter.api.Test;
  */
 class CustomerViewSizeTest {
   private static final ActorTestKit testKit = ActorTestKit.create(
-      EventSourcedBehaviorTestKit.config()
+      // A thousand facts a command: on a loaded two-core machine one can outlast the default 3 s wait for its reply.
+      ConfigFactory.parseString("pekko.actor.testkit.typed.single-expect-default = 30s").withFallback(EventSourcedBehaviorTestKit.config())
           .withFallback(PersistenceTestKitSnapshotPlugin.config())
           .withFallback(ConfigFactory.parseResources("serialization.conf").withFallback(ConfigFactory.defaultReference()).resolve()));
   private static final int FACTS = 20_000;

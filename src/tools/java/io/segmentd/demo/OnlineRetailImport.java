@@ -89,11 +89,10 @@ public final class OnlineRetailImport {
     this.options = options;
   }
 
-  private void decideShift(OnlineRetailCsv.DataSet data) {
+  private void decideShift() {
     if (options.shiftTo().equals("none")) return;
     Instant target = options.shiftTo().equals("now") ? Instant.now() : Instant.parse(options.shiftTo());
-    Instant last = data.invoices().stream().map(OnlineRetailCsv.Invoice::at).max(Instant::compareTo).orElseThrow();
-    shift = Duration.ofDays(7 * Math.floorDiv(Duration.between(last, target).toDays(), 7));
+    shift = Duration.ofDays(7 * Math.floorDiv(Duration.between(datasetEnd, target).toDays(), 7));
   }
 
   private Instant at(OnlineRetailCsv.Invoice invoice) {
@@ -129,7 +128,7 @@ public final class OnlineRetailImport {
 
   Result importAll() throws IOException, InterruptedException {
     OnlineRetailCsv.DataSet data = read();
-    decideShift(data);
+    decideShift();
     if (options.via().equals("import")) return importNdjson(data);
     if (!options.via().equals("batch")) throw new IllegalArgumentException("--via is import or batch, not " + options.via());
     List<byte[]> batches = batches(data.invoices());
@@ -234,8 +233,12 @@ public final class OnlineRetailImport {
   }
 
   /** The data set, or only the customers given with {@code --customers}. */
+  /** The data set's last invoice, whichever customers are imported: every import of it moves by the same shift. */
+  private Instant datasetEnd;
+
   private OnlineRetailCsv.DataSet read() throws IOException {
     OnlineRetailCsv.DataSet all = OnlineRetailCsv.read(options.file(), options.zone());
+    datasetEnd = all.invoices().stream().map(OnlineRetailCsv.Invoice::at).max(Instant::compareTo).orElseThrow();
     if (options.customers().isEmpty()) return all;
     return new OnlineRetailCsv.DataSet(
         all.invoices().stream().filter(i -> options.customers().contains(i.customerId())).toList(),
