@@ -71,7 +71,7 @@ public final class InsightsCli {
     try {
       asOf = OffsetDateTime.parse(options.get("as-of")).toInstant();
       String h = options.getOrDefault("horizon", "90d");
-      horizon = h.matches("\\d+d") ? Duration.ofDays(Long.parseLong(h.substring(0, h.length() - 1))) : Duration.parse(h);
+      horizon = InsightsRoutes.duration(h);
       epochs = Integer.parseInt(options.getOrDefault("epochs", "20"));
     } catch (RuntimeException e) {
       return usage("bad value: " + e.getMessage());

@@ -125,7 +125,7 @@ public final class InsightsRoutes extends AllDirectives {
   private Route profile(String id) {
     Optional<String> key = directory.readSideKey(id);
     if (key.isEmpty()) {
-      return complete(StatusCodes.NOT_FOUND, new ApiError("not_found", "no segment '" + id + "'; GET /v1/segments lists them"), JsonSupport.json());
+      return unknownSegment(id);
     }
     return onSuccess(profiles.profile(id, key.get()), report -> complete(StatusCodes.OK, report, JsonSupport.json()));
   }
@@ -141,8 +141,7 @@ public final class InsightsRoutes extends AllDirectives {
     Duration horizon = horizonText.map(InsightsRoutes::duration).orElse(settings.journeyHorizon());
     Optional<String> key = segment.flatMap(directory::readSideKey);
     if (segment.isPresent() && key.isEmpty()) {
-      return complete(StatusCodes.NOT_FOUND, new ApiError("not_found", "no segment '" + segment.get() + "'; GET /v1/segments lists them"),
-          JsonSupport.json());
+      return unknownSegment(segment.get());
     }
     CompletionStage<Optional<java.util.Set<String>>> members = key.isEmpty() ? CompletableFuture.completedFuture(Optional.empty())
         : io.segmentd.common.Stages.on(journey.members(key.get()), executor).thenApply(Optional::of);
@@ -158,7 +157,7 @@ public final class InsightsRoutes extends AllDirectives {
 
 
   /** A horizon in days ({@code 30d}) or ISO-8601 ({@code P30D}). */
-  private static Duration duration(String text) {
+  static Duration duration(String text) {
     try {
       Duration d = text.matches("\\d{1,5}d") ? Duration.ofDays(Long.parseLong(text.substring(0, text.length() - 1))) : Duration.parse(text);
       if (d.isNegative() || d.isZero()) throw new InvalidRequest("invalid_parameter", "horizon '" + text + "' must be positive");
