@@ -14,6 +14,7 @@ import java.util.function.Supplier;
 import org.apache.pekko.http.javadsl.model.headers.HttpChallenge;
 import org.apache.pekko.http.javadsl.model.headers.OAuth2BearerToken;
 import org.apache.pekko.http.javadsl.server.AllDirectives;
+import org.apache.pekko.http.javadsl.server.PathMatchers;
 import org.apache.pekko.http.javadsl.server.Rejections;
 import org.apache.pekko.http.javadsl.server.Route;
 import org.apache.pekko.http.javadsl.server.directives.SecurityDirectives.ProvidedCredentials;
@@ -112,6 +113,16 @@ public final class Auth extends AllDirectives {
       Credentials now = credentials.get();
       return anyEqual(token, now.readTokens()) | anyEqual(token, now.adminTokens());
     }, inner);
+  }
+
+  /** What the dashboard asks at sign-in: which of the API's tokens this is ({@code GET /v1/session}). */
+  public record Session(String role) {}
+
+  public Route sessionRoute() {
+    return path(PathMatchers.segment("v1").slash("session"), () -> get(() -> withReadToken(() -> extractCredentials(given -> {
+      boolean admin = given.get() instanceof OAuth2BearerToken bearer && anyEqual(sha256(bearer.token()), credentials.get().adminTokens());
+      return complete(org.apache.pekko.http.javadsl.model.StatusCodes.OK, new Session(admin ? "admin" : "read"), JsonSupport.json());
+    }))));
   }
 
   /** {@code Authorization: Bearer <token>} checked by digest, in constant time; else a 401 challenge. */

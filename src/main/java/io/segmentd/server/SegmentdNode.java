@@ -161,9 +161,14 @@ public final class SegmentdNode implements AutoCloseable {
       InsightsRoutes insights = new InsightsRoutes(new JourneyTransitions(store, slices, journeyStages, journal, customerSettings::engine,
           customerSettings.profile(), insightSettings.profileParallelism()), profiles, propensities, sharding,
           directory, auth, clock, insightSettings, system.executionContext());
+      io.segmentd.insights.OverviewRoutes overview = new io.segmentd.insights.OverviewRoutes(
+          new io.segmentd.insights.SizeTrends(store, slices), store, directory, segmentd.getConfig("segments.purchasing"), auth, clock,
+          segmentd.getDuration("insights.sizes.period"), system.executionContext());
       ErrorHandling errors = new ErrorHandling();
-      Route routes = errors.handled(errors.concat(ingest.routes(), bulkImport.routes(), customers.routes(), erasure.routes(), insights.routes(), definitions.routes().routes(), segments.routes(), metrics.route(),
-          new io.segmentd.http.ApiDocs().route()));
+      Route routes = errors.handled(errors.concat(auth.sessionRoute(), ingest.routes(), bulkImport.routes(), customers.routes(), erasure.routes(), insights.routes(), overview.routes(), new OperationsRoutes(system, lag, auth).routes(), definitions.routes().routes(), segments.routes(), metrics.route(),
+          new io.segmentd.http.ApiDocs().route(),
+          new io.segmentd.http.Dashboard(http.getString("dashboard-directory").isEmpty() ? null
+              : java.nio.file.Path.of(http.getString("dashboard-directory"))).route()));
 
       var server = Http.get(system).newServerAt(http.getString("interface"), http.getInt("port"));
       if (http.getBoolean("tls.enabled")) server = server.enableHttps(ConnectionContext.httpsServer(Tls.serverContext(http.getConfig("tls"))));
