@@ -390,21 +390,23 @@ public final class Customer
   // ---- behavior ------------------------------------------------------------------------------
 
   public static void init(ActorSystem<?> system, CustomerSettings settings, Clock clock, ReevaluationScheduler scheduler,
-                          Identities identities) {
+                          Identities identities, CustomerMetrics metrics) {
     ClusterSharding.get(system)
-        .init(Entity.of(ENTITY_KEY, ctx -> create(ctx.getEntityId(), settings, clock, scheduler, identities))
+        .init(Entity.of(ENTITY_KEY, ctx -> create(ctx.getEntityId(), settings, clock, scheduler, identities, metrics))
             .withStopMessage(Passivate.INSTANCE));
   }
 
   /** A customer that refuses merges (tests of one entity). */
   public static Behavior<Command> create(String customerId, CustomerSettings settings, Clock clock, ReevaluationScheduler scheduler) {
-    return create(customerId, settings, clock, scheduler, Identities.NONE);
+    return create(customerId, settings, clock, scheduler, Identities.NONE, CustomerMetrics.NONE);
   }
 
   public static Behavior<Command> create(String customerId, CustomerSettings settings, Clock clock, ReevaluationScheduler scheduler,
-                                         Identities identities) {
-    return Behaviors.setup(ctx -> Behaviors.withTimers(timers ->
-        new Customer(customerId, settings, clock, scheduler, identities, ctx, timers)));
+                                         Identities identities, CustomerMetrics metrics) {
+    return Behaviors.setup(ctx -> {
+      metrics.started();
+      return Behaviors.withTimers(timers -> new Customer(customerId, settings, clock, scheduler, identities, metrics, ctx, timers));
+    });
   }
 
   public static PersistenceId persistenceId(String customerId) {
@@ -422,6 +424,9 @@ public final class Customer
   private final ScheduleKeeper schedule;
   private final ActorContext<Command> ctx;
   private final Identities identities;
+  private final CustomerMetrics metrics;
+  /** When this incarnation began: its recovery's duration is measured from here. */
+  private final long startedNanos = System.nanoTime();
   private Instant quietUntil;
   /** The definitions of the command at hand: taken once per command, as stored ones may change meanwhile. */
   private SegmentEngine engine;
@@ -429,11 +434,11 @@ public final class Customer
   /** Package-private for tests of what needs no running actor (the context and timers may be null then). */
   Customer(String customerId, CustomerSettings settings, Clock clock, ReevaluationScheduler scheduler,
            ActorContext<Command> ctx, TimerScheduler<Command> timers) {
-    this(customerId, settings, clock, scheduler, Identities.NONE, ctx, timers);
+    this(customerId, settings, clock, scheduler, Identities.NONE, CustomerMetrics.NONE, ctx, timers);
   }
 
   Customer(String customerId, CustomerSettings settings, Clock clock, ReevaluationScheduler scheduler, Identities identities,
-           ActorContext<Command> ctx, TimerScheduler<Command> timers) {
+           CustomerMetrics metrics, ActorContext<Command> ctx, TimerScheduler<Command> timers) {
     super(
         persistenceId(customerId),
         SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(5), 0.1));
@@ -443,6 +448,7 @@ public final class Customer
     this.tags = Set.of(tagFor(customerId, settings.tagSlices()));
     this.ctx = ctx;
     this.identities = identities;
+    this.metrics = metrics;
     this.schedule = new ScheduleKeeper(customerId, scheduler, clock,
         settings.scheduleRetryMinBackoff(), settings.scheduleRetryMaxBackoff(), ctx, timers);
   }
@@ -517,7 +523,7 @@ public final class Customer
     }
     events.add(new Erased(now, command.refuseLater()));
     Set<String> aliases = state.getAliases();
-    return Effect().persist(events)
+    return persistTimed(events)
         .thenRun(s -> {
           scheduleNext(s, now, false);
           long marker = lastSequenceNumber(ctx);
@@ -596,7 +602,7 @@ public final class Customer
     Runnable reply = () -> answerAbsorbing(alias, StatusReply.success(
         new Identity(customerId, new java.util.TreeSet<>(withAlias(state.getAliases(), merged)), null)));
     if (fresh.isEmpty()) {
-      return Effect().persist(merged).thenRun(s -> reply.run()).thenNoReply();
+      return persistTimed(merged).thenRun(s -> reply.run()).thenNoReply();
     }
     return persistFacts(state, fresh, command, List.of(merged), Cause.MERGE, reply);
   }
@@ -629,7 +635,7 @@ public final class Customer
       events.add(new SegmentExited(segment, now, new Cause(Cause.MERGE, engine.versionOf(segment), Map.of("mergedInto", target)), now));
     }
     events.add(new MergedInto(target, now));
-    return Effect().persist(events)
+    return persistTimed(events)
         .thenRun(s -> {
           // Nothing of this customer is left to wake it for: its row in the schedule goes.
           scheduleNext(s, now, false);
@@ -710,7 +716,7 @@ public final class Customer
       // A long catch-up (after an outage) is persisted in parts, each within one command; the batch follows the last.
       quietUntil = transitions.reached();
       ctx.getSelf().tell(retry);
-      return transitions.events().isEmpty() ? Effect().noReply() : Effect().persist(transitions.events()).thenNoReply();
+      return transitions.events().isEmpty() ? Effect().noReply() : persistTimed(transitions.events()).thenNoReply();
     }
     Profile next = state.getProfile().plus(fresh, now, settings.profile());
     if (inOrder) {
@@ -734,7 +740,7 @@ public final class Customer
     events.addAll(trailing);
     // The reply waits until the next instant is covered in the schedule too: a client that hears
     // nothing retries, and that retry finds an entity which announces its instant again.
-    return Effect().persist(events)
+    return persistTimed(events)
         .thenRun(s -> {
           scheduleNext(s, now, false);
           schedule.whenCovered(reply);
@@ -784,7 +790,7 @@ public final class Customer
       return Effect().noReply();
     }
     // The waker deletes the row it woke us for once we reply: not before the next one is durable.
-    return Effect().persist(transitions.events())
+    return persistTimed(transitions.events())
         .thenRun(s -> {
           scheduleAfter(s, walked, transitions.complete());
           schedule.whenConfirmed(() -> command.replyTo().tell(StatusReply.ack()));
@@ -807,7 +813,7 @@ public final class Customer
       schedule.whenCovered(() -> command.replyTo().tell(StatusReply.ack()));
       return Effect().noReply();
     }
-    return Effect().persist(transitions.events())
+    return persistTimed(transitions.events())
         .thenRun(s -> {
           scheduleAfter(s, walked, transitions.complete());
           schedule.whenCovered(() -> command.replyTo().tell(StatusReply.ack()));
@@ -892,11 +898,25 @@ public final class Customer
         .build();
   }
 
+  /** Persists and times the write (journal write latency, as the node's metrics show it). */
+  private org.apache.pekko.persistence.typed.javadsl.EffectBuilder<Event, State> persistTimed(List<Event> events) {
+    long started = System.nanoTime();
+    return Effect().persist(events).thenRun(s -> metrics.written(System.nanoTime() - started));
+  }
+
+  private org.apache.pekko.persistence.typed.javadsl.EffectBuilder<Event, State> persistTimed(Event event) {
+    return persistTimed(List.of(event));
+  }
+
   @Override
   public SignalHandler<State> signalHandler() {
     // A woken customer re-announces its next instant: heals a schedule write that was lost.
     return newSignalHandlerBuilder()
-        .onSignal(RecoveryCompleted.instance(), this::scheduleOnStart)
+        .onSignal(RecoveryCompleted.instance(), state -> {
+          metrics.recovered(System.nanoTime() - startedNanos);
+          scheduleOnStart(state);
+        })
+        .onSignal(org.apache.pekko.actor.typed.PostStop.instance(), state -> metrics.stopped())
         .build();
   }
 

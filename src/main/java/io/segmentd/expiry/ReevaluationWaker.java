@@ -28,16 +28,26 @@ public final class ReevaluationWaker {
 
   private ReevaluationWaker() {}
 
-  /** {@code onWakeUp}: told of every customer woken (the node counts wake-ups per ingested event). */
+  /** Told of every customer woken because its re-evaluation is due, and of every one that has re-evaluated. */
+  public interface Observer {
+    void due();
+
+    void done();
+  }
+
   public static void init(ActorSystem<?> system, CassandraReevaluationSchedule schedule, Clock clock,
                           Duration tickInterval, Duration watermarkGrace, Duration askTimeout, int parallelism,
-                          Runnable onWakeUp) {
+                          Observer observer) {
     ClusterSharding sharding = ClusterSharding.get(system);
     ShardedDaemonProcess.get(system).init(Command.class, "reevaluation-waker", schedule.slices(),
         slice -> create(slice, schedule, due -> {
-          onWakeUp.run();
-          return sharding.entityRefFor(Customer.ENTITY_KEY, due.customerId())
+          observer.due();
+          CompletionStage<Done> reevaluated = sharding.entityRefFor(Customer.ENTITY_KEY, due.customerId())
               .<Done>askWithStatus(replyTo -> new Customer.Reevaluate(due.due(), replyTo), askTimeout);
+          return io.segmentd.common.Stages.on(reevaluated, system.executionContext()).thenApply(done -> {
+            observer.done();
+            return done;
+          });
         }, clock, tickInterval, watermarkGrace, parallelism));
   }
 

@@ -142,13 +142,14 @@ public final class ImportRoutes extends AllDirectives {
       try {
         events.add(parser.parseLine(text.toArray(), number, clock.instant()));
       } catch (InvalidRequest e) {
+        metrics.rejected(e.error(), 1);
         errors.add(new LineError(number, e.error(), e.detail()));
       }
     }
     long lineCount = counted;
     if (events.isEmpty()) return CompletableFuture.completedFuture(new Chunk(lineCount, 0, 0, 0, errors));
     return attempt(events, 0).thenApply(outcome -> {
-      metrics.recorded(outcome.accepted(), outcome.duplicates());
+      metrics.recorded(outcome.accepted(), outcome.duplicates(), outcome.erased());
       return new Chunk(lineCount, outcome.accepted(), outcome.duplicates(), outcome.erased(), errors);
     });
   }

@@ -68,16 +68,36 @@ public final class IngestRoutes extends AllDirectives {
         decodeRequest(() ->
             withSizeLimit(limits.maxRequestBytes(), () ->
                 extractMaterializer(materializer -> extractRequestEntity(entity ->
-                    onSuccess(body(entity, materializer), (ByteString body) -> {
-                  Timer.Sample sample = Timer.start();
-                  SegmentPayloadParser.Parsed parsed = parse.apply(body.toArray());
+                    startedTimer(sample -> onSuccess(body(entity, materializer), (ByteString body) -> {
+                  SegmentPayloadParser.Parsed parsed = parsed(parse, body);
                   return onSuccess(recorder.record(parsed.events()), outcome -> {
-                    sample.stop(metrics.ingestTimer());
-                    metrics.recorded(outcome.accepted(), outcome.duplicates());
+                    sample.stop(metrics.acknowledgementTimer());
+                    metrics.recorded(outcome.accepted(), outcome.duplicates(), outcome.erased());
                     return complete(StatusCodes.OK, new Acknowledged(true, outcome.accepted(), outcome.duplicates(), outcome.erased(), parsed.rejected()),
                         JsonSupport.json());
                   });
-                })))))));
+                }))))))));
+  }
+
+  private Route startedTimer(Function<Timer.Sample, Route> inner) {
+    return inner.apply(Timer.start());
+  }
+
+  /** Parsed, with every refused event counted by its reason (a body refused as a whole counts once). */
+  private SegmentPayloadParser.Parsed parsed(Function<byte[], SegmentPayloadParser.Parsed> parse, ByteString body) {
+    try {
+      SegmentPayloadParser.Parsed parsed = parse.apply(body.toArray());
+      countRejected(parsed.rejected());
+      return parsed;
+    } catch (io.segmentd.http.InvalidRequest e) {
+      if (e.rejected().isEmpty()) metrics.rejected(e.error(), 1);
+      else countRejected(e.rejected());
+      throw e;
+    }
+  }
+
+  private void countRejected(List<RejectedEvent> rejected) {
+    for (RejectedEvent r : rejected) metrics.rejected(r.error(), 1);
   }
 
   /**

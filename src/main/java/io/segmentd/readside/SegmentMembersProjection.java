@@ -100,6 +100,7 @@ public final class SegmentMembersProjection {
     /** Every (re)start, e.g. after a crash or a rebuild that emptied the tables, reads the counts and heads afresh. */
     @Override
     public CompletionStage<Done> start() {
+      lag.started(slice);
       counts.clear();
       heads.clear();
       return store.changeHeads(slice).thenApply(committed -> {
@@ -107,6 +108,12 @@ public final class SegmentMembersProjection {
         headsVersion = committed.version();
         return Done.getInstance();
       });
+    }
+
+    @Override
+    public CompletionStage<Done> stop() {
+      lag.stopped(slice);
+      return java.util.concurrent.CompletableFuture.completedFuture(Done.getInstance());
     }
 
     @Override
@@ -128,7 +135,11 @@ public final class SegmentMembersProjection {
       return lease.awaitFree().thenCompose(free -> log(transitions))
           .thenCompose(d -> inWaves(new ArrayList<>(byPartition.values()), this::applyPartition))
           .thenApply(d -> {
-        if (!envelopes.isEmpty()) lag.processed(slice, Instant.ofEpochMilli(envelopes.get(envelopes.size() - 1).timestamp()), envelopes.size());
+        if (!envelopes.isEmpty()) {
+          EventEnvelope<Customer.Event> last = envelopes.get(envelopes.size() - 1);
+          lag.processed(slice, ((org.apache.pekko.persistence.query.TimeBasedUUID) last.offset()).value(), Instant.ofEpochMilli(last.timestamp()),
+              envelopes.size());
+        }
         return Done.getInstance();
       });
     }

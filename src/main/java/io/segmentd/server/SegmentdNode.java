@@ -115,15 +115,17 @@ public final class SegmentdNode implements AutoCloseable {
       SegmentDirectory directory = new LiveSegmentDirectory(segmentd.getConfig("segments"), configured.engine(), definitions.live());
       Config reevaluation = segmentd.getConfig("reevaluation");
       var schedule = new CassandraReevaluationSchedule(session, system, segmentd.getString("cassandra.keyspace"), reevaluation.getInt("slices"));
-      Customer.init(system, customerSettings, clock, schedulerWrapper.apply(schedule), new ShardedIdentities(system, askTimeout));
       Metrics metrics = new Metrics();
+      Customer.init(system, customerSettings, clock, schedulerWrapper.apply(schedule), new ShardedIdentities(system, askTimeout),
+          new io.segmentd.customer.CustomerMetrics(metrics.registry()));
       ReevaluationWaker.init(system, schedule, clock, reevaluation.getDuration("tick-interval"),
-          reevaluation.getDuration("watermark-grace"), askTimeout, reevaluation.getInt("parallelism"), metrics::wokeUp);
+          reevaluation.getDuration("watermark-grace"), askTimeout, reevaluation.getInt("parallelism"), metrics);
 
       Config readSide = segmentd.getConfig("read-side");
       int slices = customerSettings.tagSlices();
       SegmentStore store = new SegmentStore(session, system, segmentd.getString("cassandra.keyspace"), readSide.getInt("member-buckets"));
       ProjectionLag lag = new ProjectionLag(clock, metrics.registry());
+      io.segmentd.readside.LagProbe.start(system, session, lag, clock, readSide.getDuration("lag-probe-interval"));
       ReadSideLease lease = new ReadSideLease(io.segmentd.common.Stages.on(session.underlying(), system.executionContext()),
           segmentd.getString("cassandra.keyspace"), clock, readSide.getDuration("lease-check-interval"));
       SegmentMembersProjection.init(system, store, lease, lag, slices, new SegmentMembersProjection.Grouping(
@@ -165,10 +167,12 @@ public final class SegmentdNode implements AutoCloseable {
           new io.segmentd.insights.SizeTrends(store, slices), store, directory, segmentd.getConfig("segments.purchasing"), auth, clock,
           segmentd.getDuration("insights.sizes.period"), system.executionContext());
       ErrorHandling errors = new ErrorHandling();
-      Route routes = errors.handled(errors.concat(auth.sessionRoute(), ingest.routes(), bulkImport.routes(), customers.routes(), erasure.routes(), insights.routes(), overview.routes(), new OperationsRoutes(system, lag, auth).routes(), definitions.routes().routes(), segments.routes(), metrics.route(),
+      io.segmentd.http.AccessLog access = new io.segmentd.http.AccessLog(io.segmentd.http.RouteTemplates.fromContract(), metrics,
+          io.segmentd.http.AccessLog.level(http.getString("access-log")));
+      Route routes = access.logged(errors.handled(errors.concat(auth.sessionRoute(), ingest.routes(), bulkImport.routes(), customers.routes(), erasure.routes(), insights.routes(), overview.routes(), new OperationsRoutes(system, lag, auth).routes(), definitions.routes().routes(), segments.routes(), metrics.route(),
           new io.segmentd.http.ApiDocs().route(),
           new io.segmentd.http.Dashboard(http.getString("dashboard-directory").isEmpty() ? null
-              : java.nio.file.Path.of(http.getString("dashboard-directory"))).route()));
+              : java.nio.file.Path.of(http.getString("dashboard-directory"))).route())));
 
       var server = Http.get(system).newServerAt(http.getString("interface"), http.getInt("port"));
       if (http.getBoolean("tls.enabled")) server = server.enableHttps(ConnectionContext.httpsServer(Tls.serverContext(http.getConfig("tls"))));
