@@ -131,6 +131,8 @@ function showApp(role) {
   $('role').className = `badge ${role === 'admin' ? 'badge-admin' : 'badge-neutral'}`;
   for (const el of document.querySelectorAll('.admin-only')) el.hidden = role !== 'admin';
   $('signin-screen').hidden = true;
+  $('sign-in-error').hidden = true;
+  $('sign-in-error').textContent = '';
   $('app').hidden = false;
   $('zone-note').textContent = `Times in local time (${localZone()})`;
   route();

@@ -108,17 +108,20 @@ export function lineChart({times, series, width = 600, height = 240, unit = 'mem
   }
   svg.append(grid);
 
-  // x ticks: as many dates as fit, evenly among the instants.
-  const labelW = textWidth('2026-12-31', 11) + 16;
-  const slots = Math.max(1, Math.min(n - 1, Math.floor(plotW / labelW)));
+  // x ticks: the first and last instants, then evenly spaced ones where they do not overlap.
   const xAxis = s('g', {class: 'axis'});
   xAxis.append(s('line', {x1: left, x2: width - right, y1: topPad + plotH, y2: topPad + plotH}));
-  const shown = new Set();
-  for (let k = 0; k <= slots; k++) {
-    const i = n === 1 ? 0 : Math.round((k / slots) * (n - 1));
-    if (shown.has(i)) continue;
-    shown.add(i);
+  const labelW = textWidth('2026-12-31', 11);
+  const slots = Math.max(1, Math.min(n - 1, Math.floor(plotW / (labelW + 24))));
+  const candidates = [0, n - 1];
+  for (let k = 1; k < slots; k++) candidates.push(Math.round((k / slots) * (n - 1)));
+  const taken = [];
+  for (const i of candidates) {
+    if (taken.some((t) => t.i === i)) continue;
     const anchor = n === 1 ? 'middle' : i === 0 ? 'start' : i === n - 1 ? 'end' : 'middle';
+    const x0 = anchor === 'start' ? x(i) : anchor === 'end' ? x(i) - labelW : x(i) - labelW / 2;
+    if (taken.some((t) => x0 < t.x1 + 12 && x0 + labelW > t.x0 - 12)) continue;
+    taken.push({i, x0, x1: x0 + labelW});
     xAxis.append(s('line', {x1: x(i), x2: x(i), y1: topPad + plotH, y2: topPad + plotH + 4}));
     xAxis.append(text(x(i), height - 8, fmtDate(dates[i]), {'text-anchor': anchor, class: 'tick'}));
   }

@@ -42,8 +42,9 @@ export async function render(ctx, id) {
       card({title: 'Size trend', subtitle: `${fmtDate(periodSafe().from)} to ${fmtDate(periodSafe().to)} (the overview's period)`}, trendBox),
       card({title: 'Definition', subtitle: detail.family === 'custom' ? 'The rule as written' : `The ${detail.family} family's settings`},
         h('pre', {class: 'code', id: 'segment-definition'}, JSON.stringify(detail.definition ?? null, null, 2)))),
-    card({title: 'Members', actions: members.actions}, members.body),
-    card({title: 'What members share', subtitle: profileSub}, profileBox));
+    h('div', {class: 'grid grid-2'},
+      card({title: 'Members', actions: members.actions}, members.body),
+      card({title: 'What members share', subtitle: profileSub}, profileBox)));
 
   loadTrend(ctx, id, detail.family, trendBox);
   members.start();
@@ -270,7 +271,7 @@ export function renderProfile(box, data, subtitle, id) {
     mount(area, (width) => compareBars({
       width,
       rows: chosen.map((a) => ({
-        label: a.attribute.startsWith(`${a.kind}:`) ? a.attribute.slice(a.kind.length + 1) : a.attribute,
+        label: a.kind === 'segment' && a.attribute.startsWith('segment:') ? a.attribute.slice('segment:'.length) : a.attribute,
         a: a.segmentShare, b: a.overallShare,
         note: a.lift === null || a.lift === undefined ? '' : `×${Number(a.lift).toFixed(1)}`,
         aTitle: `${a.attribute} (${a.kind})\nmembers: ${fmtNum(a.inSegment)} = ${pct(a.segmentShare)}`

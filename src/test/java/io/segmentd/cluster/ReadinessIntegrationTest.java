@@ -25,12 +25,20 @@ class ReadinessIntegrationTest {
       Awaitility.await().atMost(Duration.ofSeconds(30)).ignoreExceptions()
           .until(() -> cluster.management(1, "/alive").status() == 200);
       ApiClient.Response ready = cluster.management(1, "/ready");
-      assertEquals(500, ready.status(), ready.body());
-      assertTrue(ready.body().contains("ClusterMembershipCheck") || ready.body().contains("cluster-membership"), ready.body());
+      assertEquals(503, ready.status(), ready.body());
+      // Every check by name: only membership (and sharding, which needs a member) fail before the join.
+      java.util.Map<String, Boolean> checks = new java.util.TreeMap<>();
+      ready.json().get("checks").forEach(c -> checks.put(c.get("name").asText(), c.get("ok").asBoolean()));
+      assertEquals(java.util.Map.of("cassandra", true, "cluster-membership", false, "http-bound", true, "read-side", true,
+          "sharding", false), checks, ready.body());
+      assertEquals(false, ready.json().get("ok").asBoolean());
 
       cluster.startNode(2);
       cluster.awaitReady(1);
-      assertEquals(200, cluster.management(1, "/ready").status());
+      ApiClient.Response nowReady = cluster.management(1, "/ready");
+      assertEquals(200, nowReady.status());
+      assertTrue(nowReady.json().get("ok").asBoolean());
+      nowReady.json().get("checks").forEach(c -> assertTrue(c.get("ok").asBoolean(), c.toString()));
     }
   }
 }

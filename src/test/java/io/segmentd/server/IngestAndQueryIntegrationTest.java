@@ -249,7 +249,7 @@ class IngestAndQueryIntegrationTest {
     assertEquals(200, api.post("/v1/batch", batch).status());
     assertEquals(3.0, metric("segmentd_ingest_events_total{result=\"accepted\"}") - acceptedBefore);
     assertEquals(3.0, metric("segmentd_ingest_events_total{result=\"duplicate\"}") - duplicatesBefore);
-    assertTrue(api.getRaw("http://127.0.0.1:" + node.httpPort() + "/metrics").body().contains("segmentd_ingest_request_seconds_bucket"));
+    assertTrue(api.getRaw("http://127.0.0.1:" + node.httpPort() + "/metrics").body().contains("segmentd_ingest_acknowledgement_seconds_bucket"));
   }
 
   private static double metric(String series) {
