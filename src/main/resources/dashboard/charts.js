@@ -63,7 +63,7 @@ const heatText = (t) => (t > 0.5 ? '#ffffff' : '#1f2937');
 function svgRoot(width, height, label, cls) {
   return s('svg', {
     class: `chart ${cls || ''}`.trim(), width, height, viewBox: `0 0 ${width} ${height}`,
-    role: 'img', 'aria-label': label || null, xmlns: 'http://www.w3.org/2000/svg',
+    role: 'img', 'aria-label': label || null,
   });
 }
 

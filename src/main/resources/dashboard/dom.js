@@ -128,6 +128,11 @@ export function fmtDays(x) {
 
 // ---- dates for pickers --------------------------------------------------------------------
 
+/** The last local date a period's end instant covers (an end at midnight is the day before). */
+export function lastDay(iso) {
+  return fmtDate(new Date(new Date(iso).getTime() - 1));
+}
+
 /** YYYY-MM-DD of a local date, for <input type=date>. */
 export function dateInputValue(d) {
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;

@@ -179,7 +179,8 @@ function renderSegments(box, p) {
 function valuesList(values) {
   const entries = Object.entries(values || {});
   if (entries.length === 0) return null;
-  return h('ul', {class: 'kv'}, entries.map(([k, v]) => h('li', {'data-key': k}, h('span', {class: 'kv-key'}, `${k}:`), ' ',
+  // Spans, not list items: the lists around (segments, timeline) hold one item per entry.
+  return h('div', {class: 'kv'}, entries.map(([k, v]) => h('span', {class: 'kv-item', 'data-key': k}, h('span', {class: 'kv-key'}, `${k}:`), ' ',
     h('span', {class: 'kv-value'}, String(v)))));
 }
 
@@ -276,7 +277,8 @@ function renderTimeline(box, history, newestFirst, asOf) {
   }));
   const transitions = items.filter((i) => i.kind === 'transition').length;
   fill(box,
-    h('p', {class: 'muted small'}, `${fmtNum(transitions)} transitions, ${fmtNum(items.length - transitions)} events`
+    h('p', {class: 'muted small'}, `${fmtNum(transitions)} transitions, ${fmtNum(items.length - transitions)} `
+      + (Array.isArray(history.events) ? 'events' : 'events that changed a membership (the message id is the cause\'s trigger)')
       + (cut !== null ? ' · dimmed: after the as-of instant' : '')),
     items.length ? ol : [ol, note('No history.')]);
 }

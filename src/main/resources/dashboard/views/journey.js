@@ -1,7 +1,7 @@
 // Journey: flows between stages over a period, conversion, time in stage, stalls and cohorts.
 
 import {api, isAborted} from '../api.js';
-import {h, fill, card, errorBox, loading, note, fmtNum, fmtPct, fmtDays, fmtDate, periodInstants, facts, table} from '../dom.js';
+import {h, fill, card, errorBox, loading, note, fmtNum, fmtPct, fmtDays, fmtDate, lastDay, periodInstants, facts, table} from '../dom.js';
 import {flowBars, heatGrid, barChart, mount, heatColor} from '../charts.js';
 import {period, segmentList, families} from '../state.js';
 import {flowColor, FLOW_LEGEND, START, LEFT, LAPSED} from './journey-common.js';
@@ -80,7 +80,7 @@ function renderReport(body, r, segment) {
 
   fill(body,
     facts([
-      ['Period', `${fmtDate(r.from)} to ${fmtDate(r.to)}`],
+      ['Period', `${fmtDate(r.from)} to ${lastDay(r.to)}`],
       ['Customers', fmtNum(r.customers)],
       ['Conversion horizon', r.horizonDays === null || r.horizonDays === undefined ? '—' : `${fmtNum(r.horizonDays)} days`],
       ['Scope', segment || 'all customers'],

@@ -77,8 +77,8 @@ function renderHealth(box, readyBadge, health) {
   const checks = health.checks || [];
   fill(box,
     h('div', {class: 'table-wrap'},
-      h('table', {id: 'health-checks', class: 'table table-compact'},
-        h('thead', null, h('tr', null, h('th', null, 'Check'), h('th', null, 'Status'), h('th', null, 'Detail'))),
+      // No header row: every row of the table is a check.
+      h('table', {id: 'health-checks', class: 'table table-compact table-lined'},
         h('tbody', null, checks.map((c) => h('tr', {'data-check': c.name, 'data-ok': String(!!c.ok), class: c.ok ? null : 'row-bad'},
           h('td', null, c.name),
           h('td', null, c.ok ? badge('ok', 'ok') : badge('failing', 'bad')),

@@ -2,7 +2,7 @@
 // journey's flows between the same two dates.
 
 import {api, isAborted} from '../api.js';
-import {h, fill, card, errorBox, loading, fmtNum, fmtDate, periodInstants, segmentHref, note} from '../dom.js';
+import {h, fill, card, errorBox, loading, fmtNum, fmtDate, lastDay, periodInstants, segmentHref, note} from '../dom.js';
 import {lineChart, barChart, rfmGrid, flowBars, mount, color} from '../charts.js';
 import {period, segmentList, families} from '../state.js';
 import {flowColor, FLOW_LEGEND} from './journey-common.js';
@@ -48,8 +48,6 @@ export async function render(ctx) {
   if (segments.length) familyBoxes = renderFamilies(familiesBox, segments);
 
   const load = () => {
-    period.from = fromInput.value;
-    period.to = toInput.value;
     periodError.replaceChildren();
     let range;
     try {
@@ -58,7 +56,9 @@ export async function render(ctx) {
       fill(periodError, errorBox(err));
       return;
     }
-    flowSub.textContent = `Stage to stage moves from ${fmtDate(range.from)} to ${fmtDate(range.to)} (recorded transitions)`;
+    period.from = fromInput.value;
+    period.to = toInput.value;
+    flowSub.textContent = `Stage to stage moves from ${fmtDate(range.from)} to ${lastDay(range.to)} (recorded transitions)`;
     loadSizes(ctx, range, familyBoxes);
     loadFlows(ctx, range, flowBox);
   };

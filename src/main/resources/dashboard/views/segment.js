@@ -2,7 +2,7 @@
 // members share.
 
 import {api, seg, isAborted} from '../api.js';
-import {h, fill, card, errorBox, loading, note, fmtNum, fmtDate, timeEl, facts, customerLink, periodInstants, badge} from '../dom.js';
+import {h, fill, card, errorBox, loading, note, fmtNum, fmtDate, lastDay, timeEl, facts, customerLink, periodInstants, badge} from '../dom.js';
 import {lineChart, compareBars, mount, color} from '../charts.js';
 import {period} from '../state.js';
 
@@ -39,7 +39,7 @@ export async function render(ctx, id) {
       ['Count updated', timeEl(detail.updatedAt)],
     ], {class: 'facts facts-inline'}),
     h('div', {class: 'grid grid-2'},
-      card({title: 'Size trend', subtitle: `${fmtDate(periodSafe().from)} to ${fmtDate(periodSafe().to)} (the overview's period)`}, trendBox),
+      card({title: 'Size trend', subtitle: `${fmtDate(periodSafe().from)} to ${lastDay(periodSafe().to)} (the overview's period)`}, trendBox),
       card({title: 'Definition', subtitle: detail.family === 'custom' ? 'The rule as written' : `The ${detail.family} family's settings`},
         h('pre', {class: 'code', id: 'segment-definition'}, JSON.stringify(detail.definition ?? null, null, 2)))),
     h('div', {class: 'grid grid-2'},

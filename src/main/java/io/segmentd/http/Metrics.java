@@ -12,7 +12,6 @@ import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import io.segmentd.expiry.ReevaluationWaker;
 import java.time.Duration;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
 import org.apache.pekko.http.javadsl.model.HttpEntities;
@@ -23,7 +22,7 @@ import org.apache.pekko.http.javadsl.server.Route;
  * The node's Micrometer registry, scraped by Prometheus at {@code GET /metrics}, and the meters of
  * ingestion, re-evaluation and HTTP (the customers', the read side's and the JVM's register here too).
  */
-public final class Metrics extends AllDirectives implements ReevaluationWaker.Observer {
+public final class Metrics extends AllDirectives {
   private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   private final Counter accepted;
   private final Counter duplicates;
@@ -83,13 +82,13 @@ public final class Metrics extends AllDirectives implements ReevaluationWaker.Ob
         .description("HTTP requests answered by the API").register(registry).record(took);
   }
 
-  @Override
-  public void due() {
+  /** A customer woken because its re-evaluation is due. */
+  public void reevaluationDue() {
     due.increment();
   }
 
-  @Override
-  public void done() {
+  /** A woken customer that re-evaluated. */
+  public void reevaluationDone() {
     done.increment();
   }
 

@@ -119,7 +119,17 @@ public final class SegmentdNode implements AutoCloseable {
       Customer.init(system, customerSettings, clock, schedulerWrapper.apply(schedule), new ShardedIdentities(system, askTimeout),
           new io.segmentd.customer.CustomerMetrics(metrics.registry()));
       ReevaluationWaker.init(system, schedule, clock, reevaluation.getDuration("tick-interval"),
-          reevaluation.getDuration("watermark-grace"), askTimeout, reevaluation.getInt("parallelism"), metrics);
+          reevaluation.getDuration("watermark-grace"), askTimeout, reevaluation.getInt("parallelism"), new ReevaluationWaker.Observer() {
+            @Override
+            public void due() {
+              metrics.reevaluationDue();
+            }
+
+            @Override
+            public void done() {
+              metrics.reevaluationDone();
+            }
+          });
 
       Config readSide = segmentd.getConfig("read-side");
       int slices = customerSettings.tagSlices();
