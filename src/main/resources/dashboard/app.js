@@ -1,8 +1,8 @@
 // The dashboard's shell: sign-in, the header, the left nav and hash routing to the views.
 
 import {api, getToken, setToken, clearToken, onUnauthorized, isAborted} from './api.js';
-import {h, fill, errorBox, errorText, localZone} from './dom.js';
-import {session, forgetSegments} from './state.js';
+import {h, fill, errorBox, errorText, localZone, setServerNow} from './dom.js';
+import {session, forgetSegments, resetPeriod} from './state.js';
 import * as overview from './views/overview.js';
 import * as segment from './views/segment.js';
 import * as customers from './views/customers.js';
@@ -124,7 +124,9 @@ function showSignIn(message) {
   input.focus();
 }
 
-function showApp(role) {
+function showApp(role, serverNow) {
+  setServerNow(serverNow);
+  resetPeriod();
   session.role = role;
   forgetSegments();
   $('role').textContent = role;
@@ -155,7 +157,7 @@ async function signIn(event) {
     const answer = await api('/v1/session', {token});
     setToken(token);
     input.value = '';
-    showApp(answer && answer.role === 'admin' ? 'admin' : 'read');
+    showApp(answer && answer.role === 'admin' ? 'admin' : 'read', answer && answer.now);
   } catch (err) {
     error.textContent = err.status === 401 ? 'Token refused' : errorText(err);
     error.hidden = false;
@@ -190,7 +192,7 @@ async function start() {
   $('signin-screen').hidden = true;
   try {
     const answer = await api('/v1/session', {token});
-    showApp(answer && answer.role === 'admin' ? 'admin' : 'read');
+    showApp(answer && answer.role === 'admin' ? 'admin' : 'read', answer && answer.now);
   } catch (err) {
     if (err.status === 401) clearToken();
     showSignIn(err.status === 401 ? 'Token refused' : errorText(err));

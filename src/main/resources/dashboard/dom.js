@@ -145,13 +145,26 @@ export function startOfDate(value) {
 }
 
 /** The instants a from/to pair of dates stands for: from's start to the end of to (at most now). */
+let clockOffset = 0;
+
+/** The node's clock at sign-in: the dashboard's "now" is the node's (event time is the node's truth). */
+export function setServerNow(iso) {
+  const at = new Date(iso).getTime();
+  clockOffset = Number.isFinite(at) ? at - Date.now() : 0;
+}
+
+/** Now, by the node's clock. */
+export function now() {
+  return new Date(Date.now() + clockOffset);
+}
+
 export function periodInstants(fromValue, toValue) {
   if (!fromValue || !toValue) throw new Error('Choose both dates of the period');
   const from = startOfDate(fromValue);
   const end = startOfDate(toValue);
   end.setDate(end.getDate() + 1);
-  const now = new Date();
-  const to = end > now ? now : end;
+  const current = now();
+  const to = end > current ? current : end;
   if (!(from < to)) throw new Error('The period must start before it ends (and not in the future)');
   return {from: from.toISOString(), to: to.toISOString()};
 }

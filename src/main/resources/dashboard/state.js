@@ -1,9 +1,9 @@
 // What the pages share while the tab is open (memory only; the token is in api.js).
 
-import {dateInputValue} from './dom.js';
+import {dateInputValue, now} from './dom.js';
 
 function defaultPeriod() {
-  const to = new Date();
+  const to = now();
   const from = new Date(to);
   from.setDate(from.getDate() - 90);
   return {from: dateInputValue(from), to: dateInputValue(to)};
@@ -11,6 +11,11 @@ function defaultPeriod() {
 
 /** The period the overview, segment and journey pages show (dates, YYYY-MM-DD, local). */
 export const period = defaultPeriod();
+
+/** Back to the last 90 days by the node's clock (at sign-in, once that clock is known). */
+export function resetPeriod() {
+  Object.assign(period, defaultPeriod());
+}
 
 export const session = {role: null};
 

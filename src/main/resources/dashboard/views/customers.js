@@ -117,7 +117,7 @@ export async function renderCustomer(ctx, id) {
   loadProfile(null);
   loadPropensity(ctx, id, propensityBox);
   try {
-    history = await api(`/v1/customers/${seg(id)}/history`, {query: {order: 'event'}, signal: ctx.signal});
+    history = await api(`/v1/customers/${seg(id)}/history`, {query: {order: 'event', events: 'true'}, signal: ctx.signal});
     if (!ctx.alive()) return;
     drawTimeline();
   } catch (err) {
@@ -238,8 +238,13 @@ const CAUSE_TEXT = {
 function blocks(history) {
   const out = [];
   const given = Array.isArray(history.events) ? history.events : null;
+  const byMessage = new Map();
   if (given) {
-    for (const e of given) out.push([{kind: 'event', at: e.at || e.timestamp || e.receivedAt, event: e}]);
+    for (const e of given) {
+      const block = [{kind: 'event', at: e.at, event: e, caused: 0}];
+      out.push(block);
+      byMessage.set(e.messageId, block);
+    }
   }
   let open = null;
   for (const t of history.transitions || []) {
@@ -249,7 +254,11 @@ function blocks(history) {
       open = null;
       continue;
     }
-    if (!given && trigger && !NOT_EVENTS.has(trigger)) {
+    const causedBy = trigger && !NOT_EVENTS.has(trigger) ? byMessage.get(trigger) : null;
+    if (causedBy) {
+      causedBy[0].caused += 1;
+      causedBy.push({kind: 'transition', at: t.at, t});
+    } else if (!given && trigger && !NOT_EVENTS.has(trigger)) {
       const key = `${trigger}|${t.at}`;
       if (!open || open.key !== key) {
         open = {key, block: [{kind: 'event', at: t.at, trigger, caused: 0}]};
@@ -262,6 +271,7 @@ function blocks(history) {
       out.push([{kind: 'transition', at: t.at, t}]);
     }
   }
+  // Stable: an event stays ahead of what it caused, time-caused changes fall in place.
   if (given) out.sort((a, b) => new Date(a[0].at) - new Date(b[0].at));
   return out;
 }
@@ -301,7 +311,8 @@ function eventItem(item, later) {
       h('div', {class: 'tl-time'}, timeEl(item.at)),
       h('div', {class: 'tl-body'},
         h('div', {class: 'tl-line'}, badge('event', 'info'), ' ', h('strong', null, name),
-          e.messageId ? [' ', h('code', {class: 'muted'}, e.messageId)] : null),
+          e.messageId ? [' ', h('code', {class: 'muted'}, e.messageId)] : null,
+          item.caused ? h('span', {class: 'muted'}, ` · caused ${item.caused} transition${item.caused === 1 ? '' : 's'}`) : null),
         valuesList(e.properties && typeof e.properties === 'object' ? flat(e.properties) : null)));
   }
   return h('li', {'data-kind': 'event', class: cls, 'data-trigger': item.trigger},

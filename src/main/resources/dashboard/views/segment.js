@@ -2,7 +2,7 @@
 // members share.
 
 import {api, seg, isAborted} from '../api.js';
-import {h, fill, card, errorBox, loading, note, fmtNum, fmtDate, lastDay, timeEl, facts, customerLink, periodInstants, badge} from '../dom.js';
+import {h, fill, card, errorBox, loading, note, fmtNum, fmtDate, lastDay, timeEl, facts, customerLink, periodInstants, badge, now} from '../dom.js';
 import {lineChart, compareBars, mount, color} from '../charts.js';
 import {period} from '../state.js';
 
@@ -56,7 +56,7 @@ function periodSafe() {
   try {
     return periodInstants(period.from, period.to);
   } catch {
-    const to = new Date();
+    const to = now();
     const from = new Date(to.getTime() - 90 * 864e5);
     return {from: from.toISOString(), to: to.toISOString()};
   }

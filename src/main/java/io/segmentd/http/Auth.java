@@ -116,12 +116,13 @@ public final class Auth extends AllDirectives {
   }
 
   /** What the dashboard asks at sign-in: which of the API's tokens this is ({@code GET /v1/session}). */
-  public record Session(String role) {}
+  public record Session(String role, java.time.Instant now) {}
 
-  public Route sessionRoute() {
+  /** {@code now}: the node's clock, which the dashboard's periods end at. */
+  public Route sessionRoute(java.time.Clock clock) {
     return path(PathMatchers.segment("v1").slash("session"), () -> get(() -> withReadToken(() -> extractCredentials(given -> {
       boolean admin = given.get() instanceof OAuth2BearerToken bearer && anyEqual(sha256(bearer.token()), credentials.get().adminTokens());
-      return complete(org.apache.pekko.http.javadsl.model.StatusCodes.OK, new Session(admin ? "admin" : "read"), JsonSupport.json());
+      return complete(org.apache.pekko.http.javadsl.model.StatusCodes.OK, new Session(admin ? "admin" : "read", clock.instant()), JsonSupport.json());
     }))));
   }
 

@@ -47,7 +47,12 @@ public final class CustomerRoutes extends AllDirectives {
   public record SegmentsResponse(String customerId, Instant asOf, List<String> segments, List<ProfileResponse.MembershipJson> memberships) {}
 
   /** {@code order}: {@code event} (the timeline derived in event time) or {@code recorded} (the persisted transitions, journal order). */
-  public record HistoryResponse(String customerId, String order, List<HistoryEntry> transitions) {}
+  /** {@code events}: only when asked for ({@code events=true}, event order). */
+  @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
+  public record HistoryResponse(String customerId, String order, List<HistoryEntry> transitions, List<EventEntry> events) {}
+
+  /** One recorded event: what and when, never its properties; a transition's cause names it by {@code messageId}. */
+  public record EventEntry(String messageId, String type, String name, Instant at, Instant receivedAt) {}
 
   /** One change of membership with both its times; {@code sequenceNr} (its journal position) only in recorded order. */
   @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
@@ -71,9 +76,9 @@ public final class CustomerRoutes extends AllDirectives {
         path("segments", () -> parameterOptional("asOf", asOf ->
             segmentsAsOf(customerId, asOf.map(t -> Parameters.instant("asOf", t)).orElseGet(clock::instant)))),
         path("history", () -> parameterOptional("order", order -> parameterOptional("from", from ->
-            parameterOptional("to", to -> parameterOptional("knownAt", knownAt -> history(customerId, order.orElse("event"),
-                from.map(t -> Parameters.instant("from", t)), to.map(t -> Parameters.instant("to", t)),
-                knownAt.map(t -> Parameters.instant("knownAt", t)))))))));
+            parameterOptional("to", to -> parameterOptional("knownAt", knownAt -> parameterOptional("events", events ->
+                history(customerId, order.orElse("event"), from.map(t -> Parameters.instant("from", t)), to.map(t -> Parameters.instant("to", t)),
+                knownAt.map(t -> Parameters.instant("knownAt", t)), events.map(CustomerRoutes::flag).orElse(false)))))))));
   }
 
   /**
@@ -127,14 +132,22 @@ public final class CustomerRoutes extends AllDirectives {
    * {@code order=recorded}: the persisted transitions in journal order, {@code from}/{@code to} on
    * {@code recordedAt}. {@code knownAt}: only what was recorded at or before it.
    */
-  private Route history(String customerId, String order, Optional<Instant> from, Optional<Instant> to, Optional<Instant> knownAt) {
+  private static boolean flag(String text) {
+    if (text.equals("true")) return true;
+    if (text.equals("false")) return false;
+    throw new InvalidRequest("invalid_parameter", "events '" + text + "' is neither true nor false");
+  }
+
+  private Route history(String customerId, String order, Optional<Instant> from, Optional<Instant> to, Optional<Instant> knownAt,
+                        boolean withEvents) {
     if (order.equals("recorded")) {
+      if (withEvents) throw new InvalidRequest("invalid_parameter", "events=true lists events in event order: not with order=recorded");
       return onSuccess(journal.history(customerId), found -> orUnknown(customerId, found, history -> new HistoryResponse(
           customerId, order, history.stream()
               .filter(t -> within(t.recordedAt(), from, to) && knownAt.map(k -> !t.recordedAt().isAfter(k)).orElse(true))
               .map(t -> t.merge() != null ? merge(t.merge(), true)
                   : new HistoryEntry(t.sequenceNr(), t.segment(), t.direction(), t.at(), t.recordedAt(), t.cause()))
-              .toList())));
+              .toList(), null)));
     }
     if (!order.equals("event")) {
       throw new InvalidRequest("invalid_parameter", "order '" + order + "' is neither event nor recorded");
@@ -148,7 +161,10 @@ public final class CustomerRoutes extends AllDirectives {
             .filter(e -> within(e.at(), from, to))
             // Merges at the instant they were recorded; stable, so changes keep their order.
             .sorted(java.util.Comparator.comparing(HistoryEntry::at))
-            .toList())));
+            .toList(),
+            !withEvents ? null : timeline.facts().stream().filter(f -> within(f.timestamp(), from, to))
+                .sorted(java.util.Comparator.comparing(io.segmentd.segmentation.BehaviorEvent::timestamp))
+                .map(f -> new EventEntry(f.messageId(), f.type().wireName(), f.name(), f.timestamp(), f.receivedAt())).toList())));
   }
 
   private static boolean within(Instant t, Optional<Instant> from, Optional<Instant> to) {

@@ -67,7 +67,8 @@ public final class CustomerJournal {
   }
 
   /** The changes in event time, and the merges recorded. */
-  public record Timeline(List<EventTimeline.Change> changes, List<Merge> merges) {}
+  /** {@code facts}: the customer's own events up to {@code to} (as recorded by {@code knownAt}), in the order recorded. */
+  public record Timeline(List<EventTimeline.Change> changes, List<Merge> merges, List<BehaviorEvent> facts) {}
 
   /** Memberships as of {@code asOf}, from the facts whose event time is at or before it. */
   public record AsOf(Profile profile, Map<String, Membership> segments) {}
@@ -135,8 +136,12 @@ public final class CustomerJournal {
           merges.add(Merge.of(envelope.sequenceNr(), m));
         }
       }
-      return Optional.of(new Timeline(EventTimeline.derive(envelopes.stream().map(EventEnvelope::event).toList(), engines.current(),
-          profileSettings, knownAt, to), merges));
+      List<Object> events = envelopes.stream().map(EventEnvelope::event).toList();
+      List<BehaviorEvent> facts = new ArrayList<>();
+      for (Customer.EventsRecorded recorded : JournalFacts.batches(events, knownAt)) {
+        for (BehaviorEvent fact : recorded.events()) if (!fact.timestamp().isAfter(to)) facts.add(fact);
+      }
+      return Optional.of(new Timeline(EventTimeline.derive(events, engines.current(), profileSettings, knownAt, to), merges, facts));
     });
   }
 

@@ -179,7 +179,7 @@ public final class SegmentdNode implements AutoCloseable {
       ErrorHandling errors = new ErrorHandling();
       io.segmentd.http.AccessLog access = new io.segmentd.http.AccessLog(io.segmentd.http.RouteTemplates.fromContract(), metrics,
           io.segmentd.http.AccessLog.level(http.getString("access-log")));
-      Route routes = access.logged(errors.handled(errors.concat(auth.sessionRoute(), ingest.routes(), bulkImport.routes(), customers.routes(), erasure.routes(), insights.routes(), overview.routes(), new OperationsRoutes(system, lag, auth).routes(), definitions.routes().routes(), segments.routes(), metrics.route(),
+      Route routes = access.logged(errors.handled(errors.concat(auth.sessionRoute(clock), ingest.routes(), bulkImport.routes(), customers.routes(), erasure.routes(), insights.routes(), overview.routes(), new OperationsRoutes(system, lag, auth).routes(), definitions.routes().routes(), segments.routes(), metrics.route(),
           new io.segmentd.http.ApiDocs().route(),
           new io.segmentd.http.Dashboard(http.getString("dashboard-directory").isEmpty() ? null
               : java.nio.file.Path.of(http.getString("dashboard-directory"))).route())));

@@ -91,7 +91,13 @@ class AuthIntegrationTest {
       new Endpoint("POST", "/v1/segments/custom:authed/preview", Kind.ADMIN, "{\"rule\": \"not a rule\"}"),
       new Endpoint("POST", "/v1/read-side/rebuild", Kind.ADMIN, null),
       new Endpoint("DELETE", "/v1/customers/authed-erased", Kind.ADMIN, null),
-      new Endpoint("GET", "/metrics", Kind.PUBLIC, null));
+      new Endpoint("GET", "/v1/insights/sizes", Kind.READ, null),
+      new Endpoint("GET", "/v1/insights/rfm", Kind.READ, null),
+      new Endpoint("GET", "/v1/session", Kind.READ, null),
+      new Endpoint("GET", "/v1/operations", Kind.READ, null),
+      new Endpoint("GET", "/metrics", Kind.PUBLIC, null),
+      new Endpoint("GET", "/", Kind.PUBLIC, null),
+      new Endpoint("GET", "/ui/app.js", Kind.PUBLIC, null));
 
   @BeforeAll
   static void start(LocalCassandra localCassandra) {

@@ -106,7 +106,7 @@ class OpenApiContractIntegrationTest {
       }
     }
     assertEquals(List.of(), wrong);
-    assertEquals(31, operations, "operations in the contract");
+    assertEquals(35, operations, "operations in the contract");
   }
 
   private static String sampleBody(String path) {
