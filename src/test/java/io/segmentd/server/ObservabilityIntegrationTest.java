@@ -18,7 +18,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -129,6 +131,17 @@ class ObservabilityIntegrationTest {
       assertEquals(before + 1, after.get("segmentd_entities_recovery_seconds_count"));
       assertEquals(1.0, after.get("segmentd_entities_active"));
       assertTrue(after.get("http_server_requests_seconds_count{method=\"GET\",route=\"/v1/customers/{id}/segments\",status=\"200\"}") >= 1.0);
+
+      // Every series the Grafana dashboard charts is one the node exports.
+      String grafana = java.nio.file.Files.readString(java.nio.file.Path.of("cluster-config", "grafana", "segmentd-dashboard.json"));
+      java.util.regex.Matcher names = java.util.regex.Pattern.compile("\\b((?:segmentd|http_server|jvm)_[a-z_]+)\\b").matcher(grafana);
+      Set<String> charted = new TreeSet<>();
+      while (names.find()) charted.add(names.group(1));
+      assertTrue(charted.size() >= 15, charted.toString());
+      Set<String> exported = new TreeSet<>();
+      scrape(api, metricsUrl).keySet().forEach(k -> exported.add(k.replaceAll("\\{.*", "")));
+      charted.removeAll(exported);
+      assertEquals(Set.of(), charted, "charted in Grafana, not exported");
 
       // Readiness names every check.
       ApiClient.Response ready = api.getRaw("http://127.0.0.1:" + management + "/ready");
