@@ -45,7 +45,7 @@ class ObservabilityIntegrationTest {
       ]}""";
 
   @Test
-  void metricsAccessLogAndReadinessShowAKnownIngestion(LocalCassandra cassandra) {
+  void metricsAccessLogAndReadinessShowAKnownIngestion(LocalCassandra cassandra) throws Exception {
     MutableClock clock = new MutableClock(Instant.parse("2024-03-01T00:00:00Z"));
     int management = LocalCassandra.freePort();
     var config = TestNodes.config(cassandra.contactPoint(), "it_observability", management, Map.of(
