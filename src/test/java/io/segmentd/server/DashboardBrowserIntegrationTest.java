@@ -112,10 +112,55 @@ class DashboardBrowserIntegrationTest {
     return new ChromeDriver(service, options);
   }
 
+  /** A fresh tab: the sign-in page, with nothing kept from another test. */
+  private static void signedOut() {
+    browser.get(base + "/");
+    ((JavascriptExecutor) browser).executeScript("window.sessionStorage.clear();");
+    browser.navigate().refresh();
+    waitFor(() -> visible("token"));
+  }
+
+  private static void signIn(String token, String role) {
+    signedOut();
+    type("token", token);
+    click("sign-in");
+    waitFor(() -> text("role").equals(role));
+  }
+
+  @Test
+  void anAdminPreviewsAndSavesACustomSegment() throws Exception {
+    signIn("dev-admin-token", "admin");
+    browser.get(base + "/#/definitions");
+    WebElement editor = new WebDriverWait(browser, Duration.ofSeconds(30)).until(d -> d.findElement(By.id("definition-editor")));
+    type("definition-id", "custom:two-orders");
+    editor.clear();
+    editor.sendKeys("{\"description\": \"two orders or more\", \"rule\": {\"count\": {\"event\": \"Order Completed\"}, \"gte\": 2}}");
+
+    // The preview folds every journal: of the 31 customers only alice-b has two orders.
+    click("definition-preview");
+    waitFor(() -> "1".equals(attribute("preview-entering", "data-value")));
+    assertEquals("0", attribute("preview-leaving", "data-value"));
+    assertEquals("alice-b", browser.findElement(By.id("preview-entering-sample")).getText().trim());
+    screenshot("07-definition-preview");
+
+    click("definition-save");
+    waitFor(() -> !marks("#definitions tr[data-definition='custom:two-orders']").isEmpty());
+    // Once backfilled, the segment answers with its one member.
+    Awaitility.await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertEquals(1, count("custom:two-orders")));
+    browser.get(base + "/#/segments/custom%3Atwo-orders");
+    waitFor(() -> text("segment-count").equals("1") && rows("members").size() == 1);
+    assertEquals(List.of("alice-b"), memberIds());
+
+    // The journey page draws the stage flows of the same data.
+    browser.get(base + "/#/journey");
+    waitFor(() -> !marks("[data-chart='journey-flows'] [data-value]").isEmpty());
+    screenshot("08-journey");
+  }
+
   @Test
   void aMarketerSignsInAndExploresSegmentsAndACustomer() throws Exception {
     // A wrong token is refused on the page, and nothing else is shown.
-    browser.get(base + "/");
+    signedOut();
     type("token", "not-a-token");
     click("sign-in");
     waitFor(() -> visible("sign-in-error") && text("sign-in-error").contains("Token refused"));
@@ -126,6 +171,8 @@ class DashboardBrowserIntegrationTest {
     type("token", "dev-read-token");
     click("sign-in");
     waitFor(() -> text("role").equals("read"));
+    // A reader is not offered what only admins may do.
+    assertFalse(browser.findElement(By.cssSelector("a[data-nav='definitions']")).isDisplayed());
     // Kept for the tab only, never in the address.
     assertEquals("dev-read-token", session("segmentd.token"));
     assertFalse(browser.getCurrentUrl().contains("dev-read-token"));
@@ -204,7 +251,7 @@ class DashboardBrowserIntegrationTest {
     assertEquals(null, session("segmentd.token"));
   }
 
-  private List<String> memberIds() {
+  private static List<String> memberIds() {
     List<String> ids = new ArrayList<>();
     for (WebElement row : rows("members")) ids.add(row.findElement(By.cssSelector("a")).getText().trim());
     return ids;
@@ -220,6 +267,11 @@ class DashboardBrowserIntegrationTest {
 
   private static List<WebElement> marks(String css) {
     return browser.findElements(By.cssSelector(css));
+  }
+
+  private static String attribute(String id, String name) {
+    List<WebElement> found = browser.findElements(By.id(id));
+    return found.isEmpty() ? null : found.get(0).getAttribute(name);
   }
 
   private static String session(String key) {
@@ -251,8 +303,18 @@ class DashboardBrowserIntegrationTest {
 
   /** Polls the page (the DOM changes when the API answers); never a fixed sleep. */
   private static void waitFor(java.util.function.BooleanSupplier condition) {
-    new WebDriverWait(browser, Duration.ofSeconds(30)).ignoring(org.openqa.selenium.StaleElementReferenceException.class)
-        .until(d -> condition.getAsBoolean());
+    try {
+      new WebDriverWait(browser, Duration.ofSeconds(30)).ignoring(org.openqa.selenium.StaleElementReferenceException.class)
+          .until(d -> condition.getAsBoolean());
+    } catch (org.openqa.selenium.TimeoutException e) {
+      // What the page showed when the wait gave up.
+      try {
+        screenshot("failed-wait");
+      } catch (java.io.IOException ignored) {
+        // the timeout is the failure to report
+      }
+      throw e;
+    }
   }
 
   private static void screenshot(String name) throws java.io.IOException {
