@@ -71,16 +71,18 @@ public final class SizeTrends {
     });
   }
 
+  /** Every slice's log of the segment at once (they are independent partitions). */
   private CompletionStage<List<SegmentChange>> changes(String key) {
     return store.committedHeads(key, slices).thenCompose(heads -> {
-      List<SegmentChange> all = new ArrayList<>();
-      CompletionStage<Void> read = CompletableFuture.completedFuture(null);
+      List<CompletableFuture<List<SegmentChange>>> reads = new ArrayList<>();
       for (int slice = 0; slice < slices; slice++) {
-        int s = slice;
-        if (heads[s] == 0) continue;
-        read = read.thenCompose(v -> store.changes(key, s, 0, heads[s])).thenAccept(all::addAll);
+        if (heads[slice] > 0) reads.add(store.changes(key, slice, 0, heads[slice]).toCompletableFuture());
       }
-      return read.thenApply(v -> all);
+      return CompletableFuture.allOf(reads.toArray(CompletableFuture[]::new)).thenApply(v -> {
+        List<SegmentChange> all = new ArrayList<>();
+        for (CompletableFuture<List<SegmentChange>> read : reads) all.addAll(read.join());
+        return all;
+      });
     });
   }
 }
