@@ -29,11 +29,7 @@ public final class ReevaluationWaker {
   private ReevaluationWaker() {}
 
   /** Told of every customer woken because its re-evaluation is due, and of every one that has re-evaluated. */
-  public interface Observer {
-    void due();
-
-    void done();
-  }
+  public record Observer(Runnable due, Runnable done) {}
 
   public static void init(ActorSystem<?> system, CassandraReevaluationSchedule schedule, Clock clock,
                           Duration tickInterval, Duration watermarkGrace, Duration askTimeout, int parallelism,
@@ -41,11 +37,11 @@ public final class ReevaluationWaker {
     ClusterSharding sharding = ClusterSharding.get(system);
     ShardedDaemonProcess.get(system).init(Command.class, "reevaluation-waker", schedule.slices(),
         slice -> create(slice, schedule, due -> {
-          observer.due();
+          observer.due().run();
           CompletionStage<Done> reevaluated = sharding.entityRefFor(Customer.ENTITY_KEY, due.customerId())
               .<Done>askWithStatus(replyTo -> new Customer.Reevaluate(due.due(), replyTo), askTimeout);
           return io.segmentd.common.Stages.on(reevaluated, system.executionContext()).thenApply(done -> {
-            observer.done();
+            observer.done().run();
             return done;
           });
         }, clock, tickInterval, watermarkGrace, parallelism));

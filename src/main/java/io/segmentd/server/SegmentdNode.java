@@ -1,16 +1,23 @@
 package io.segmentd.server;
 
+import io.segmentd.http.AccessLog;
+import io.segmentd.http.ApiDocs;
 import io.segmentd.http.Auth;
+import io.segmentd.http.Dashboard;
+import io.segmentd.http.RouteTemplates;
 import io.segmentd.http.JsonSupport;
 import io.segmentd.http.Metrics;
 import io.segmentd.http.ErrorHandling;
 
 import com.typesafe.config.Config;
 import io.segmentd.customer.Customer;
+import io.segmentd.customer.CustomerMetrics;
 import io.segmentd.customer.CustomerSettings;
 import io.segmentd.customer.ShardedIdentities;
 import io.segmentd.erasure.CustomerErasure;
 import io.segmentd.insights.InsightsRoutes;
+import io.segmentd.insights.OverviewRoutes;
+import io.segmentd.insights.SizeTrends;
 import io.segmentd.insights.JourneyTransitions;
 import io.segmentd.insights.SegmentProfiles;
 import io.segmentd.insights.Propensities;
@@ -27,6 +34,7 @@ import io.segmentd.ingest.ImportRoutes;
 import io.segmentd.ingest.IngestSettings;
 import io.segmentd.ingest.SegmentPayloadParser;
 import io.segmentd.query.CustomerRoutes;
+import io.segmentd.readside.LagProbe;
 import io.segmentd.readside.ProjectionLag;
 import io.segmentd.readside.ReadSideCheck;
 import io.segmentd.readside.ReadSideLease;
@@ -117,25 +125,16 @@ public final class SegmentdNode implements AutoCloseable {
       var schedule = new CassandraReevaluationSchedule(session, system, segmentd.getString("cassandra.keyspace"), reevaluation.getInt("slices"));
       Metrics metrics = new Metrics();
       Customer.init(system, customerSettings, clock, schedulerWrapper.apply(schedule), new ShardedIdentities(system, askTimeout),
-          new io.segmentd.customer.CustomerMetrics(metrics.registry()));
+          new CustomerMetrics(metrics.registry()));
       ReevaluationWaker.init(system, schedule, clock, reevaluation.getDuration("tick-interval"),
-          reevaluation.getDuration("watermark-grace"), askTimeout, reevaluation.getInt("parallelism"), new ReevaluationWaker.Observer() {
-            @Override
-            public void due() {
-              metrics.reevaluationDue();
-            }
-
-            @Override
-            public void done() {
-              metrics.reevaluationDone();
-            }
-          });
+          reevaluation.getDuration("watermark-grace"), askTimeout, reevaluation.getInt("parallelism"),
+          new ReevaluationWaker.Observer(metrics::reevaluationDue, metrics::reevaluationDone));
 
       Config readSide = segmentd.getConfig("read-side");
       int slices = customerSettings.tagSlices();
       SegmentStore store = new SegmentStore(session, system, segmentd.getString("cassandra.keyspace"), readSide.getInt("member-buckets"));
       ProjectionLag lag = new ProjectionLag(clock, metrics.registry());
-      io.segmentd.readside.LagProbe.start(system, session, lag, clock, readSide.getDuration("lag-probe-interval"));
+      LagProbe.start(system, session, lag, clock, readSide.getDuration("lag-probe-interval"));
       ReadSideLease lease = new ReadSideLease(io.segmentd.common.Stages.on(session.underlying(), system.executionContext()),
           segmentd.getString("cassandra.keyspace"), clock, readSide.getDuration("lease-check-interval"));
       SegmentMembersProjection.init(system, store, lease, lag, slices, new SegmentMembersProjection.Grouping(
@@ -173,16 +172,16 @@ public final class SegmentdNode implements AutoCloseable {
       InsightsRoutes insights = new InsightsRoutes(new JourneyTransitions(store, slices, journeyStages, journal, customerSettings::engine,
           customerSettings.profile(), insightSettings.profileParallelism()), profiles, propensities, sharding,
           directory, auth, clock, insightSettings, system.executionContext());
-      io.segmentd.insights.OverviewRoutes overview = new io.segmentd.insights.OverviewRoutes(
-          new io.segmentd.insights.SizeTrends(store, slices), store, directory, segmentd.getConfig("segments.purchasing"), auth, clock,
+      OverviewRoutes overview = new OverviewRoutes(
+          new SizeTrends(store, slices), store, directory, segmentd.getConfig("segments.purchasing"), auth, clock,
           segmentd.getDuration("insights.sizes.period"), system.executionContext());
       ErrorHandling errors = new ErrorHandling();
-      io.segmentd.http.AccessLog access = new io.segmentd.http.AccessLog(io.segmentd.http.RouteTemplates.fromContract(), metrics,
-          io.segmentd.http.AccessLog.level(http.getString("access-log")));
-      Route routes = access.logged(errors.handled(errors.concat(auth.sessionRoute(clock), ingest.routes(), bulkImport.routes(), customers.routes(), erasure.routes(), insights.routes(), overview.routes(), new OperationsRoutes(system, lag, auth).routes(), definitions.routes().routes(), segments.routes(), metrics.route(),
-          new io.segmentd.http.ApiDocs().route(),
-          new io.segmentd.http.Dashboard(http.getString("dashboard-directory").isEmpty() ? null
-              : java.nio.file.Path.of(http.getString("dashboard-directory"))).route())));
+      AccessLog access = new AccessLog(RouteTemplates.fromContract(), metrics, AccessLog.level(http.getString("access-log")));
+      Dashboard dashboard = new Dashboard(http.getString("dashboard-directory").isEmpty() ? null
+          : java.nio.file.Path.of(http.getString("dashboard-directory")));
+      Route routes = access.logged(errors.handled(errors.concat(auth.sessionRoute(clock), ingest.routes(), bulkImport.routes(),
+          customers.routes(), erasure.routes(), insights.routes(), overview.routes(), new OperationsRoutes(system, lag, auth).routes(),
+          definitions.routes().routes(), segments.routes(), metrics.route(), new ApiDocs().route(), dashboard.route())));
 
       var server = Http.get(system).newServerAt(http.getString("interface"), http.getInt("port"));
       if (http.getBoolean("tls.enabled")) server = server.enableHttps(ConnectionContext.httpsServer(Tls.serverContext(http.getConfig("tls"))));
